@@ -1,0 +1,65 @@
+#include "core/clock/system_clock.hpp"
+
+#include <algorithm>
+
+namespace candor::clock {
+
+SystemClock::SystemClock() : thread_([this] { run(); }) {}
+
+SystemClock::~SystemClock() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+TimePoint SystemClock::now() const {
+  return std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now());
+}
+
+TimerId SystemClock::call_at(TimePoint when, std::function<void()> fn) {
+  TimerId id = 0;
+  {
+    std::lock_guard lock(mutex_);
+    id = next_id_++;
+    timers_.emplace(std::make_pair(when, id), std::move(fn));
+  }
+  wake_.notify_all();
+  return id;
+}
+
+bool SystemClock::cancel(TimerId id) {
+  std::lock_guard lock(mutex_);
+  auto const it = std::find_if(timers_.begin(), timers_.end(),
+                               [id](auto const& entry) { return entry.first.second == id; });
+  if (it == timers_.end()) {
+    return false;
+  }
+  timers_.erase(it);
+  return true;
+}
+
+void SystemClock::run() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (timers_.empty()) {
+      wake_.wait(lock);
+      continue;
+    }
+    auto const due = timers_.begin()->first.first;
+    if (now() < due) {
+      // The system clock may jump; waiting on it keeps timers in wall time.
+      wake_.wait_until(lock, std::chrono::system_clock::time_point(due));
+      continue;
+    }
+    auto fn = std::move(timers_.begin()->second);
+    timers_.erase(timers_.begin());
+    lock.unlock();
+    fn();
+    lock.lock();
+  }
+}
+
+}  // namespace candor::clock
