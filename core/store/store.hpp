@@ -114,6 +114,10 @@ class Store {
 
   /// Admitted messages not yet completed, oldest first.
   Result<std::vector<OutboxEntry>> pending_outbox(std::size_t limit = SIZE_MAX);
+  /// Records, before the provider is called, that attempt number `attempt` starts
+  /// at `at` (history event "attempt"), so that a crash between the call and its
+  /// answer leaves a record and a resend after restart is never silent.
+  Status record_attempt(domain::MessageId id, int attempt, clock::TimePoint at);
   /// Records a failed attempt that will be retried at `next_at`.
   Status schedule_retry(domain::MessageId id, int attempts, clock::TimePoint next_at,
                         domain::StatusEvent const& event);
