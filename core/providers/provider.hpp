@@ -35,7 +35,15 @@ enum class OutcomeKind : std::uint8_t {
   kTransient,    ///< connection error, timeout or 5xx: retry later
 };
 
-std::string_view to_string(OutcomeKind kind);
+inline std::string_view to_string(OutcomeKind kind) {
+  switch (kind) {
+    case OutcomeKind::kAccepted: return "accepted";
+    case OutcomeKind::kRejected: return "rejected";
+    case OutcomeKind::kRateLimited: return "rate_limited";
+    case OutcomeKind::kTransient: return "transient";
+  }
+  return "unknown";
+}
 
 struct SendOutcome {
   OutcomeKind kind = OutcomeKind::kTransient;
