@@ -8,7 +8,7 @@
 // template is rendered for every candidate (an unknown token or a missing value
 // fails the whole request), then each SMS goes through the send policy, then all
 // messages, blocked ones included, are stored with their quota counts in one
-// transaction per batch. Only then are providers called (outbox first, so that a
+// transaction. Only then are providers called (outbox first, so that a
 // restart resumes what was admitted). Provider answers and callbacks move the
 // shown status forward only.
 //
@@ -64,8 +64,6 @@ struct MessengerOptions {
   std::uint64_t seed = 0;
   /// Provider calls in flight at once; further admitted messages wait in order.
   std::size_t max_in_flight = 512;
-  /// Messages stored per transaction by a bulk send.
-  std::size_t admission_batch = 1000;
   /// Inbound bodies that opt a candidate out or back in, compared after trimming
   /// and ignoring case.
   std::vector<std::string> opt_out_keywords = {"STOP",   "STOPALL", "UNSUBSCRIBE",
