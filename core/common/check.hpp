@@ -9,13 +9,12 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define CANDOR_CHECK(cond, why)                                                       \
-  do {                                                                                \
-    if (!(cond)) {                                                                    \
-      std::fprintf(stderr, "%s:%d: check failed: %s (%s)\n", __FILE__, __LINE__, #cond, \
-                   why);                                                              \
-      std::abort();                                                                   \
-    }                                                                                 \
+#define CANDOR_CHECK(cond, why)                                                               \
+  do {                                                                                        \
+    if (!(cond)) {                                                                            \
+      std::fprintf(stderr, "%s:%d: check failed: %s (%s)\n", __FILE__, __LINE__, #cond, why); \
+      std::abort();                                                                           \
+    }                                                                                         \
   } while (false)
 
 #ifdef NDEBUG

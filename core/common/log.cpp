@@ -38,9 +38,8 @@ bool set_level(std::string_view level) {
   }
   std::lock_guard lock(registry_mutex());
   default_level() = parsed;
-  spdlog::apply_all([parsed](std::shared_ptr<spdlog::logger> const& logger) {
-    logger->set_level(parsed);
-  });
+  spdlog::apply_all(
+      [parsed](std::shared_ptr<spdlog::logger> const& logger) { logger->set_level(parsed); });
   return true;
 }
 

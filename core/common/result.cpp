@@ -24,21 +24,34 @@ std::error_code make_error_code(Errc e) noexcept {
 
 char const* errc_name(Errc e) noexcept {
   switch (e) {
-    case Errc::kOk: return "Ok";
-    case Errc::kInvalidArgument: return "InvalidArgument";
-    case Errc::kNotFound: return "NotFound";
-    case Errc::kAlreadyExists: return "AlreadyExists";
-    case Errc::kFailedPrecondition: return "FailedPrecondition";
-    case Errc::kPermissionDenied: return "PermissionDenied";
-    case Errc::kUnavailable: return "Unavailable";
-    case Errc::kDeadlineExceeded: return "DeadlineExceeded";
-    case Errc::kResourceExhausted: return "ResourceExhausted";
-    case Errc::kDataLoss: return "DataLoss";
-    case Errc::kInternal: return "Internal";
+    case Errc::kOk:
+      return "Ok";
+    case Errc::kInvalidArgument:
+      return "InvalidArgument";
+    case Errc::kNotFound:
+      return "NotFound";
+    case Errc::kAlreadyExists:
+      return "AlreadyExists";
+    case Errc::kFailedPrecondition:
+      return "FailedPrecondition";
+    case Errc::kPermissionDenied:
+      return "PermissionDenied";
+    case Errc::kUnavailable:
+      return "Unavailable";
+    case Errc::kDeadlineExceeded:
+      return "DeadlineExceeded";
+    case Errc::kResourceExhausted:
+      return "ResourceExhausted";
+    case Errc::kDataLoss:
+      return "DataLoss";
+    case Errc::kInternal:
+      return "Internal";
   }
   return "Unknown";
 }
 
-std::string Error::to_string() const { return std::string(errc_name(code)) + ": " + message; }
+std::string Error::to_string() const {
+  return std::string(errc_name(code)) + ": " + message;
+}
 
 }  // namespace candor

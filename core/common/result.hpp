@@ -23,16 +23,16 @@ namespace candor {
 /// The error categories shared by every module.
 enum class Errc : std::uint8_t {
   kOk = 0,
-  kInvalidArgument,   ///< input that can never succeed (bad field, bad number, bad YAML)
-  kNotFound,          ///< the thing named does not exist
-  kAlreadyExists,     ///< a unique key is taken
-  kFailedPrecondition,///< the system is not in a state that allows the call
-  kPermissionDenied,  ///< credentials or signature refused
-  kUnavailable,       ///< a transient failure; the same call may succeed later
-  kDeadlineExceeded,  ///< a timeout
-  kResourceExhausted, ///< a limit was reached (rate limit, size limit)
-  kDataLoss,          ///< stored data is damaged
-  kInternal,          ///< a broken invariant
+  kInvalidArgument,     ///< input that can never succeed (bad field, bad number, bad YAML)
+  kNotFound,            ///< the thing named does not exist
+  kAlreadyExists,       ///< a unique key is taken
+  kFailedPrecondition,  ///< the system is not in a state that allows the call
+  kPermissionDenied,    ///< credentials or signature refused
+  kUnavailable,         ///< a transient failure; the same call may succeed later
+  kDeadlineExceeded,    ///< a timeout
+  kResourceExhausted,   ///< a limit was reached (rate limit, size limit)
+  kDataLoss,            ///< stored data is damaged
+  kInternal,            ///< a broken invariant
 };
 
 /// The std::error_category of Errc, named "candor".
@@ -51,13 +51,15 @@ struct Error {
   std::string to_string() const;
 };
 
-inline Error make_error(Errc code, std::string message) { return Error{code, std::move(message)}; }
+inline Error make_error(Errc code, std::string message) {
+  return Error{code, std::move(message)};
+}
 
 /// A value of type T, or an Error.
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}      // NOLINT: implicit
   Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT: implicit
 
   bool ok() const noexcept { return state_.index() == 0; }
@@ -98,7 +100,9 @@ class [[nodiscard]] Result<void> {
 
 using Status = Result<void>;
 
-inline Status ok_status() { return {}; }
+inline Status ok_status() {
+  return {};
+}
 
 }  // namespace candor
 
@@ -108,9 +112,9 @@ struct is_error_code_enum<candor::Errc> : true_type {};
 }  // namespace std
 
 /// Returns the error of `expr` from the enclosing function when it is not ok.
-#define CANDOR_RETURN_IF_ERROR(expr)          \
-  do {                                        \
+#define CANDOR_RETURN_IF_ERROR(expr)                     \
+  do {                                                   \
     if (auto candor_status_ = (expr); !candor_status_) { \
-      return std::move(candor_status_).error(); \
-    }                                         \
+      return std::move(candor_status_).error();          \
+    }                                                    \
   } while (false)

@@ -330,9 +330,9 @@ Result<std::vector<std::pair<std::string, std::string>>> Messenger::Core::render
 Result<SendResult> Messenger::Core::send(SendRequest const& request) {
   auto* provider = provider_for(request.channel);
   if (provider == nullptr) {
-    return make_error(Errc::kFailedPrecondition,
-                      fmt::format("channel: no {} provider is configured",
-                                  domain::to_string(request.channel)));
+    return make_error(
+        Errc::kFailedPrecondition,
+        fmt::format("channel: no {} provider is configured", domain::to_string(request.channel)));
   }
   auto candidates = load_candidates(request);
   if (!candidates) {
@@ -385,11 +385,10 @@ Result<SendResult> Messenger::Core::send(SendRequest const& request) {
     }
     message.block_reason = decision.reason;
     message.status = decision.admitted() ? Status::kQueued : Status::kBlocked;
-    message.history.push_back(
-        decision.admitted()
-            ? event(now, "admitted", Status::kQueued)
-            : event(now, "blocked", Status::kBlocked, {},
-                    std::string(domain::to_string(decision.reason))));
+    message.history.push_back(decision.admitted()
+                                  ? event(now, "admitted", Status::kQueued)
+                                  : event(now, "blocked", Status::kBlocked, {},
+                                          std::string(domain::to_string(decision.reason))));
     messages.push_back(std::move(entry));
     decisions.push_back(std::move(decision));
   }
@@ -565,11 +564,11 @@ void Messenger::Core::retry_later(JobPtr const& job, providers::SendOutcome cons
   if (job->attempts >= options_.max_attempts) {
     auto const reason = fmt::format("gave up after {} attempts: {}", job->attempts,
                                     outcome.error_message.empty() ? raw : outcome.error_message);
-    complete(job, {.status = Status::kFailed,
-                   .error_code = outcome.error_code.empty() ? "retries_exhausted"
-                                                            : outcome.error_code,
-                   .error_message = reason,
-                   .event = event(now, raw, Status::kFailed, outcome.error_code, reason)});
+    complete(job,
+             {.status = Status::kFailed,
+              .error_code = outcome.error_code.empty() ? "retries_exhausted" : outcome.error_code,
+              .error_message = reason,
+              .event = event(now, raw, Status::kFailed, outcome.error_code, reason)});
     counters_.failed.fetch_add(1, std::memory_order_relaxed);
     logger().warn("message_id={} failed: {}", id, reason);
     return;
@@ -604,8 +603,7 @@ void Messenger::Core::complete(JobPtr const& job, store::CompletedSend const& se
 
 clock::Duration Messenger::Core::backoff(domain::MessageId id, int attempt) const {
   auto const ceiling_us = std::min<std::int64_t>(
-      options_.max_backoff.count(),
-      options_.initial_backoff.count() << std::min(attempt - 1, 30));
+      options_.max_backoff.count(), options_.initial_backoff.count() << std::min(attempt - 1, 30));
   auto const draw = mix(options_.seed ^ mix(static_cast<std::uint64_t>(id) * 64U +
                                             static_cast<std::uint64_t>(attempt)));
   // Full jitter, but never zero: a retry in the same instant would hit the same
@@ -741,9 +739,13 @@ Messenger::Messenger(store::Store& store, policy::SendPolicy& policy, clock::Clo
                      Providers providers, MessengerOptions options)
     : core_(std::make_shared<Core>(store, policy, clock, providers, std::move(options))) {}
 
-Messenger::~Messenger() { core_->shutdown(); }
+Messenger::~Messenger() {
+  core_->shutdown();
+}
 
-Status Messenger::start() { return core_->start(); }
+Status Messenger::start() {
+  return core_->start();
+}
 
 Result<SendResult> Messenger::send_message(SendRequest const& request) {
   return core_->send(request);
@@ -762,9 +764,13 @@ Result<RecipientOutcome> Messenger::compose(SendRequest const& request) {
   return result->outcomes.front();
 }
 
-MessengerStats Messenger::stats() const { return core_->stats(); }
+MessengerStats Messenger::stats() const {
+  return core_->stats();
+}
 
-void Messenger::on_status(domain::StatusUpdate update) { core_->on_status(std::move(update)); }
+void Messenger::on_status(domain::StatusUpdate update) {
+  core_->on_status(std::move(update));
+}
 
 void Messenger::on_inbound(webhooks::InboundSms message) {
   core_->on_inbound(std::move(message));

@@ -110,16 +110,16 @@ struct SendResult {
 struct MessengerStats {
   std::int64_t admitted = 0;
   std::int64_t blocked = 0;
-  std::int64_t sent = 0;          ///< accepted by a provider
-  std::int64_t failed = 0;        ///< rejected, or given up after retries
+  std::int64_t sent = 0;    ///< accepted by a provider
+  std::int64_t failed = 0;  ///< rejected, or given up after retries
   std::int64_t retries = 0;
-  std::int64_t resumed = 0;       ///< outbox entries picked up by start()
-  std::int64_t callbacks = 0;     ///< status updates handled
-  std::int64_t inbound = 0;       ///< inbound SMS handled
+  std::int64_t resumed = 0;    ///< outbox entries picked up by start()
+  std::int64_t callbacks = 0;  ///< status updates handled
+  std::int64_t inbound = 0;    ///< inbound SMS handled
   std::int64_t opt_outs = 0;
   std::int64_t opt_ins = 0;
-  std::int64_t in_flight = 0;     ///< provider calls now pending
-  std::int64_t waiting = 0;       ///< admitted, waiting for a free slot
+  std::int64_t in_flight = 0;  ///< provider calls now pending
+  std::int64_t waiting = 0;    ///< admitted, waiting for a free slot
 };
 
 class Messenger final : public webhooks::WebhookSink {

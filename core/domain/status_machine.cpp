@@ -69,9 +69,12 @@ std::optional<Status> look_up(std::array<Mapping, N> const& table, std::string_v
 
 int rank(Status status) {
   switch (status) {
-    case Status::kQueued: return 0;
-    case Status::kSent: return 1;
-    default: return 2;
+    case Status::kQueued:
+      return 0;
+    case Status::kSent:
+      return 1;
+    default:
+      return 2;
   }
 }
 
@@ -79,8 +82,10 @@ int rank(Status status) {
 
 std::optional<Status> map_raw_status(ProviderKind provider, std::string_view raw) {
   switch (provider) {
-    case ProviderKind::kTwilio: return look_up(kTwilioStatuses, raw);
-    case ProviderKind::kSyniverse: return look_up(kSyniverseStatuses, raw);
+    case ProviderKind::kTwilio:
+      return look_up(kTwilioStatuses, raw);
+    case ProviderKind::kSyniverse:
+      return look_up(kSyniverseStatuses, raw);
     case ProviderKind::kSmtp:
     case ProviderKind::kGeneric: {
       // These report only the outcome of the send itself.
@@ -97,7 +102,9 @@ std::optional<Status> map_raw_status(ProviderKind provider, std::string_view raw
   return std::nullopt;
 }
 
-bool is_final(Status status) { return rank(status) == 2; }
+bool is_final(Status status) {
+  return rank(status) == 2;
+}
 
 Status next_status(Status current, Status proposed) {
   if (is_final(current)) {

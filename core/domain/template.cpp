@@ -20,17 +20,22 @@ bool is_token_name(std::string_view name) {
 }
 
 std::string candidate_value(Candidate const& candidate, std::string_view token) {
-  if (token == "FirstName") return candidate.first_name;
-  if (token == "LastName") return candidate.last_name;
+  if (token == "FirstName")
+    return candidate.first_name;
+  if (token == "LastName")
+    return candidate.last_name;
   if (token == "FullName") {
     if (candidate.first_name.empty() || candidate.last_name.empty()) {
       return candidate.first_name + candidate.last_name;
     }
     return candidate.first_name + " " + candidate.last_name;
   }
-  if (token == "CandidateNumber") return candidate.candidate_number;
-  if (token == "Email") return candidate.email;
-  if (token == "Phone") return candidate.phone;
+  if (token == "CandidateNumber")
+    return candidate.candidate_number;
+  if (token == "Email")
+    return candidate.email;
+  if (token == "Phone")
+    return candidate.phone;
   return {};
 }
 
@@ -83,8 +88,8 @@ Result<std::string> MessageTemplate::render(Candidate const& candidate) const {
       continue;
     }
     auto const extra = extra_values_.find(piece.text);
-    auto value = extra != extra_values_.end() ? extra->second
-                                               : candidate_value(candidate, piece.text);
+    auto value =
+        extra != extra_values_.end() ? extra->second : candidate_value(candidate, piece.text);
     if (value.empty()) {
       return make_error(Errc::kInvalidArgument,
                         fmt::format("token '{{{{{}}}}}' has no value for candidate {}", piece.text,

@@ -17,8 +17,8 @@
 namespace candor::domain {
 
 /// The tokens every candidate provides.
-inline constexpr std::string_view kCandidateTokens[] = {
-    "FirstName", "LastName", "FullName", "CandidateNumber", "Email", "Phone"};
+inline constexpr std::string_view kCandidateTokens[] = {"FirstName",       "LastName", "FullName",
+                                                        "CandidateNumber", "Email",    "Phone"};
 
 /// A parsed template: literal text and token names, in order.
 class MessageTemplate {

@@ -38,9 +38,9 @@ constexpr NameTable<BlockReason, 9> kBlockReasonNames{
      {BlockReason::kInvalidEmail, "invalid_email"}}};
 
 constexpr NameTable<ProviderKind, 4> kProviderKindNames{{{ProviderKind::kTwilio, "twilio"},
-                                                        {ProviderKind::kSyniverse, "syniverse"},
-                                                        {ProviderKind::kSmtp, "smtp"},
-                                                        {ProviderKind::kGeneric, "generic"}}};
+                                                         {ProviderKind::kSyniverse, "syniverse"},
+                                                         {ProviderKind::kSmtp, "smtp"},
+                                                         {ProviderKind::kGeneric, "generic"}}};
 
 template <class E, std::size_t N>
 std::string_view name_of(NameTable<E, N> const& table, E value) {
@@ -64,13 +64,25 @@ std::optional<E> value_of(NameTable<E, N> const& table, std::string_view name) {
 
 }  // namespace
 
-std::string_view to_string(Channel value) { return name_of(kChannelNames, value); }
-std::string_view to_string(Direction value) { return name_of(kDirectionNames, value); }
-std::string_view to_string(ContextKind value) { return name_of(kContextNames, value); }
-std::string_view to_string(Status value) { return name_of(kStatusNames, value); }
-std::string_view to_string(BlockReason value) { return name_of(kBlockReasonNames, value); }
+std::string_view to_string(Channel value) {
+  return name_of(kChannelNames, value);
+}
+std::string_view to_string(Direction value) {
+  return name_of(kDirectionNames, value);
+}
+std::string_view to_string(ContextKind value) {
+  return name_of(kContextNames, value);
+}
+std::string_view to_string(Status value) {
+  return name_of(kStatusNames, value);
+}
+std::string_view to_string(BlockReason value) {
+  return name_of(kBlockReasonNames, value);
+}
 
-std::string_view to_string(ProviderKind value) { return name_of(kProviderKindNames, value); }
+std::string_view to_string(ProviderKind value) {
+  return name_of(kProviderKindNames, value);
+}
 
 std::optional<Channel> parse_channel(std::string_view name) {
   return value_of(kChannelNames, name);
@@ -81,7 +93,9 @@ std::optional<Direction> parse_direction(std::string_view name) {
 std::optional<ContextKind> parse_context_kind(std::string_view name) {
   return value_of(kContextNames, name);
 }
-std::optional<Status> parse_status(std::string_view name) { return value_of(kStatusNames, name); }
+std::optional<Status> parse_status(std::string_view name) {
+  return value_of(kStatusNames, name);
+}
 std::optional<BlockReason> parse_block_reason(std::string_view name) {
   return value_of(kBlockReasonNames, name);
 }

@@ -37,10 +37,14 @@ enum class OutcomeKind : std::uint8_t {
 
 inline std::string_view to_string(OutcomeKind kind) {
   switch (kind) {
-    case OutcomeKind::kAccepted: return "accepted";
-    case OutcomeKind::kRejected: return "rejected";
-    case OutcomeKind::kRateLimited: return "rate_limited";
-    case OutcomeKind::kTransient: return "transient";
+    case OutcomeKind::kAccepted:
+      return "accepted";
+    case OutcomeKind::kRejected:
+      return "rejected";
+    case OutcomeKind::kRateLimited:
+      return "rate_limited";
+    case OutcomeKind::kTransient:
+      return "transient";
   }
   return "unknown";
 }

@@ -124,7 +124,8 @@ class MessengerTest : public ::testing::Test {
     ASSERT_TRUE(created) << created.error().to_string();
     policy_ = std::move(*created);
     sms_.answer_with([](auto const& m) { return accepted("SM" + std::to_string(m.message_id)); });
-    email_.answer_with([](auto const& m) { return accepted("mail-" + std::to_string(m.message_id)); });
+    email_.answer_with(
+        [](auto const& m) { return accepted("mail-" + std::to_string(m.message_id)); });
   }
 
   void make_messenger(MessengerOptions options = {}) {

@@ -10,11 +10,10 @@ TEST(Types, NamesRoundTrip) {
                       Status::kReceived, Status::kBlocked}) {
     EXPECT_EQ(parse_status(to_string(status)), status);
   }
-  for (auto reason :
-       {BlockReason::kNone, BlockReason::kInvalidNumber, BlockReason::kOptedOut,
-        BlockReason::kCountryNotAllowed, BlockReason::kNumberBlocked, BlockReason::kPatternBlocked,
-        BlockReason::kCandidateDailyLimit, BlockReason::kApplicationDailyLimit,
-        BlockReason::kInvalidEmail}) {
+  for (auto reason : {BlockReason::kNone, BlockReason::kInvalidNumber, BlockReason::kOptedOut,
+                      BlockReason::kCountryNotAllowed, BlockReason::kNumberBlocked,
+                      BlockReason::kPatternBlocked, BlockReason::kCandidateDailyLimit,
+                      BlockReason::kApplicationDailyLimit, BlockReason::kInvalidEmail}) {
     EXPECT_EQ(parse_block_reason(to_string(reason)), reason);
   }
   for (auto kind : {ContextKind::kProfile, ContextKind::kRequisition, ContextKind::kPool,
