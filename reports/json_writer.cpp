@@ -1,0 +1,170 @@
+#include "reports/json_writer.hpp"
+
+#include <string>
+#include <string_view>
+
+#include "reports/detail/text.hpp"
+
+namespace candor::reports {
+namespace {
+
+using nlohmann::json;
+
+/// Strings go through UTF-8 repair: nlohmann::json refuses to dump invalid UTF-8.
+json text(std::string_view value) {
+  return detail::sanitize_utf8(value);
+}
+
+json counts_json(std::map<std::string, std::int64_t> const& counts) {
+  auto out = json::object();
+  for (auto const& [name, count] : counts) {
+    out[detail::sanitize_utf8(name)] = count;
+  }
+  return out;
+}
+
+json rates_json(Rates const& rates) {
+  return {{"admitted", rates.admitted}, {"sent", rates.sent}, {"delivered", rates.delivered}};
+}
+
+json latency_json(LatencyStats const& stats) {
+  return {{"count", stats.count},
+          {"p50", stats.p50_ms},
+          {"p90", stats.p90_ms},
+          {"p99", stats.p99_ms},
+          {"max", stats.max_ms}};
+}
+
+json expectation_json(ExpectationResult const& e) {
+  return {{"step", e.step_index},         {"label", text(e.label)},   {"passed", e.passed},
+          {"expected", text(e.expected)}, {"actual", text(e.actual)}, {"detail", text(e.detail)}};
+}
+
+json timeline_json(MessageTimeline const& timeline) {
+  auto events = json::array();
+  for (auto const& event : timeline.events) {
+    events.push_back({{"virtual_ms", event.virtual_ms},
+                      {"at", format_iso8601(event.virtual_ms)},
+                      {"raw_status", text(event.raw_status)},
+                      {"status", text(event.status)},
+                      {"error_code", text(event.error_code)}});
+  }
+  return {{"message_id", text(timeline.message_id)},
+          {"candidate", text(timeline.candidate)},
+          {"channel", text(timeline.channel)},
+          {"provider", text(timeline.provider)},
+          {"final_status", text(timeline.final_status)},
+          {"block_reason", text(timeline.block_reason)},
+          {"events", std::move(events)}};
+}
+
+json time_series_json(TimeSeries const& series) {
+  auto buckets = json::array();
+  for (auto const& bucket : series.buckets) {
+    buckets.push_back({{"start_ms", bucket.start_ms}, {"entered", counts_json(bucket.entered)}});
+  }
+  return {{"bucket_ms", series.bucket_ms}, {"buckets", std::move(buckets)}};
+}
+
+json scenario_json(ScenarioReport const& s, JsonOptions const& options) {
+  auto const virtual_ms = s.virtual_end_ms - s.virtual_start_ms;
+
+  auto expectations = json::array();
+  for (auto const& e : s.expectations) {
+    expectations.push_back(expectation_json(e));
+  }
+  auto transitions = json::array();
+  for (auto const& t : s.transitions) {
+    transitions.push_back({{"from", text(t.from)}, {"to", text(t.to)}, {"count", t.count}});
+  }
+  auto errors = json::array();
+  for (auto const& e : s.provider_errors) {
+    errors.push_back({{"provider", text(e.provider)},
+                      {"code", text(e.code)},
+                      {"count", e.count},
+                      {"example_message_id", text(e.example_message_id)}});
+  }
+
+  json out = {
+      {"name", text(s.name)},
+      {"file", text(s.file)},
+      {"description", text(s.description)},
+      {"passed", s.passed},
+      {"error", text(s.error)},
+      {"seed", s.seed},
+      {"messages", message_count(s)},
+      {"virtual",
+       {{"start_ms", s.virtual_start_ms},
+        {"end_ms", s.virtual_end_ms},
+        {"start", format_iso8601(s.virtual_start_ms)},
+        {"end", format_iso8601(s.virtual_end_ms)},
+        {"duration_ms", virtual_ms}}},
+      {"wall", {{"duration_ms", s.wall_ms}}},
+      {"expectations", std::move(expectations)},
+      {"status_counts", counts_json(s.status_counts)},
+      {"block_reason_counts", counts_json(s.block_reason_counts)},
+      {"provider_requests", counts_json(s.provider_requests)},
+      {"transitions", std::move(transitions)},
+      {"provider_errors", std::move(errors)},
+      {"throughput",
+       {{"admitted", s.throughput.admitted},
+        {"sent", s.throughput.sent},
+        {"delivered", s.throughput.delivered},
+        {"per_virtual_second", rates_json(rates_per_second(s.throughput, virtual_ms))},
+        {"wall", {{"per_second", rates_json(rates_per_second(s.throughput, s.wall_ms))}}}}},
+      {"latency_ms",
+       {{"send_to_accepted", latency_json(s.latency.send_to_accepted)},
+        {"send_to_delivered", latency_json(s.latency.send_to_delivered)}}},
+      {"time_series", time_series_json(s.time_series)},
+  };
+
+  if (options.include_timelines) {
+    auto timelines = json::array();
+    for (auto const& timeline : s.timelines) {
+      timelines.push_back(timeline_json(timeline));
+    }
+    out["timelines"] = std::move(timelines);
+  }
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json to_json(RunReport const& run, JsonOptions const& options) {
+  std::int64_t expectations = 0;
+  std::int64_t expectations_failed = 0;
+  std::int64_t scenarios_passed = 0;
+  auto scenarios = json::array();
+  for (auto const& scenario : run.scenarios) {
+    scenarios_passed += scenario.passed ? 1 : 0;
+    for (auto const& e : scenario.expectations) {
+      ++expectations;
+      expectations_failed += e.passed ? 0 : 1;
+    }
+    scenarios.push_back(scenario_json(scenario, options));
+  }
+
+  auto const scenario_total = static_cast<std::int64_t>(run.scenarios.size());
+  return {
+      {"schema", "candor-report"},
+      {"schema_version", kJsonSchemaVersion},
+      {"tool_version", text(run.tool_version)},
+      {"seed", run.seed},
+      {"passed", run_passed(run)},
+      {"wall", {{"started_at", text(run.started_at)}, {"duration_ms", run.wall_ms}}},
+      {"totals",
+       {{"scenarios", scenario_total},
+        {"scenarios_passed", scenarios_passed},
+        {"scenarios_failed", scenario_total - scenarios_passed},
+        {"expectations", expectations},
+        {"expectations_failed", expectations_failed}}},
+      {"scenarios", std::move(scenarios)},
+  };
+}
+
+void write_json(std::ostream& out, RunReport const& run, JsonOptions const& options) {
+  out << to_json(run, options).dump(options.indent, ' ', false, json::error_handler_t::replace)
+      << '\n';
+}
+
+}  // namespace candor::reports

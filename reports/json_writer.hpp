@@ -1,0 +1,36 @@
+#pragma once
+
+// The JSON report: the whole model in one document whose shape is described by
+// reports/report-schema.json (JSON Schema draft 2020-12).
+//
+// Stability: keys are written in a fixed order (objects sorted by key), maps
+// keep their sorted order, and every wall-clock field lives in an object named
+// "wall", so a reader can drop timing by ignoring those objects. The document
+// carries "schema_version"; a change that removes or renames a field bumps it.
+
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+#include "reports/report.hpp"
+
+namespace candor::reports {
+
+/// The schema version written in "schema_version".
+inline constexpr int kJsonSchemaVersion = 1;
+
+/// Options of write_json().
+struct JsonOptions {
+  /// Spaces per indentation level; -1 writes one line.
+  int indent = 2;
+  /// Include per-message timelines (large for big runs).
+  bool include_timelines = true;
+};
+
+/// The JSON document of `run`. Invalid UTF-8 in report text is replaced by U+FFFD.
+nlohmann::json to_json(RunReport const& run, JsonOptions const& options = {});
+
+/// Writes to_json(run) to `out`, ending with a newline.
+void write_json(std::ostream& out, RunReport const& run, JsonOptions const& options = {});
+
+}  // namespace candor::reports
