@@ -1,0 +1,185 @@
+#include "fakes/smtp/smtp_text.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdint>
+
+#include <fmt/format.h>
+
+namespace candor::fakes::smtp {
+namespace {
+
+constexpr std::string_view kBase64Alphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string_view trim(std::string_view text) {
+  auto const first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) {
+    return {};
+  }
+  auto const last = text.find_last_not_of(" \t");
+  return text.substr(first, last - first + 1);
+}
+
+// A deliberately plain check: one '@', something on both sides, no spaces or brackets.
+// The fake must refuse what a careless client could send, not validate RFC 5321 fully.
+bool plausible_mailbox(std::string_view address) {
+  auto const at = address.find('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 == address.size()) {
+    return false;
+  }
+  if (address.find('@', at + 1) != std::string_view::npos) {
+    return false;
+  }
+  return address.find_first_of(" \t<>,;") == std::string_view::npos;
+}
+
+}  // namespace
+
+Result<PathArgument> parse_path_argument(std::string_view argument, std::string_view keyword,
+                                         bool allow_empty) {
+  if (argument.size() <= keyword.size() || !iequals(argument.substr(0, keyword.size()), keyword) ||
+      argument[keyword.size()] != ':') {
+    return make_error(Errc::kInvalidArgument, fmt::format("expected '{}:<address>'", keyword));
+  }
+  auto rest = argument.substr(keyword.size() + 1);
+  if (!rest.empty() && rest.front() == ' ') {
+    rest.remove_prefix(1);
+  }
+
+  if (rest.empty() || rest.front() != '<') {
+    return make_error(Errc::kInvalidArgument, "address must be enclosed in '<' and '>'");
+  }
+  auto const close = rest.find('>');
+  if (close == std::string_view::npos) {
+    return make_error(Errc::kInvalidArgument, "missing '>' after the address");
+  }
+
+  PathArgument parsed{.address = std::string(rest.substr(1, close - 1))};
+  if (parsed.address.empty() && !allow_empty) {
+    return make_error(Errc::kInvalidArgument, "empty address");
+  }
+  if (!parsed.address.empty() && !plausible_mailbox(parsed.address)) {
+    return make_error(Errc::kInvalidArgument,
+                      fmt::format("'{}' is not a mailbox (local@domain)", parsed.address));
+  }
+
+  auto params = rest.substr(close + 1);
+  if (!params.empty() && params.front() != ' ') {
+    return make_error(Errc::kInvalidArgument, "unexpected text after '>'");
+  }
+  while (!params.empty()) {
+    params = trim(params);
+    auto const end = std::min(params.find(' '), params.size());
+    if (end > 0) {
+      parsed.params.emplace_back(params.substr(0, end));
+    }
+    params.remove_prefix(end);
+  }
+  return parsed;
+}
+
+ParsedMessage parse_message(std::string_view raw) {
+  ParsedMessage message;
+  std::size_t pos = 0;
+  while (pos < raw.size()) {
+    auto end = raw.find("\r\n", pos);
+    auto const next = end == std::string_view::npos ? raw.size() : end + 2;
+    end = end == std::string_view::npos ? raw.size() : end;
+    auto const line = raw.substr(pos, end - pos);
+    pos = next;
+
+    // The first empty line ends the header section.
+    if (line.empty()) {
+      message.body = std::string(raw.substr(pos));
+      return message;
+    }
+
+    // RFC 5322 unfolding: a continuation line belongs to the field above it.
+    if ((line.front() == ' ' || line.front() == '\t') && !message.headers.empty()) {
+      auto& value = message.headers.back().second;
+      value = std::string(trim(value + " " + std::string(trim(line))));
+      continue;
+    }
+
+    auto const colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      continue;
+    }
+    message.headers.emplace_back(std::string(trim(line.substr(0, colon))),
+                                 std::string(trim(line.substr(colon + 1))));
+  }
+  return message;
+}
+
+std::optional<std::string> find_header(ParsedMessage const& message, std::string_view name) {
+  for (auto const& [field, value] : message.headers) {
+    if (iequals(field, name)) {
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string base64_encode(std::string_view data) {
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  for (std::size_t i = 0; i < data.size(); i += 3) {
+    std::uint32_t chunk = static_cast<unsigned char>(data[i]) << 16;
+    if (i + 1 < data.size()) {
+      chunk |= static_cast<unsigned char>(data[i + 1]) << 8;
+    }
+    if (i + 2 < data.size()) {
+      chunk |= static_cast<unsigned char>(data[i + 2]);
+    }
+
+    out += kBase64Alphabet[(chunk >> 18) & 0x3F];
+    out += kBase64Alphabet[(chunk >> 12) & 0x3F];
+    out += i + 1 < data.size() ? kBase64Alphabet[(chunk >> 6) & 0x3F] : '=';
+    out += i + 2 < data.size() ? kBase64Alphabet[chunk & 0x3F] : '=';
+  }
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  while (!text.empty() && text.back() == '=') {
+    text.remove_suffix(1);
+  }
+
+  std::string out;
+  std::uint32_t bits = 0;
+  int count = 0;
+  for (char const c : text) {
+    auto const index = kBase64Alphabet.find(c);
+    if (index == std::string_view::npos) {
+      return std::nullopt;
+    }
+    bits = (bits << 6) | static_cast<std::uint32_t>(index);
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      out += static_cast<char>((bits >> count) & 0xFF);
+    }
+  }
+  if (count >= 6) {
+    return std::nullopt;  // one lone character cannot carry a whole byte
+  }
+  return out;
+}
+
+std::string to_lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+}  // namespace candor::fakes::smtp
