@@ -1,0 +1,1584 @@
+#include "scenarios/loader.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+#include <fmt/format.h>
+#include <re2/re2.h>
+#include <yaml-cpp/yaml.h>
+
+#include "scenarios/generator.hpp"
+#include "scenarios/time_text.hpp"
+
+namespace candor::scenarios {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+/// Beyond this many errors a file is hopeless; more lines would only bury the first.
+constexpr std::size_t kMaxErrors = 100;
+/// yaml-cpp recurses once per nesting level; refuse absurd depths before it
+/// runs out of stack.
+constexpr int kMaxFlowDepth = 64;
+constexpr std::size_t kMaxFileBytes = std::size_t{16} << 20;
+
+std::string const kTopKeys[] = {"name",   "description", "seed",       "tags", "clock",
+                                "policy", "providers",   "candidates", "steps"};
+
+std::string quote(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text.substr(0, 80)) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    } else {
+      out += c;
+    }
+  }
+  if (text.size() > 80) {
+    out += "...";
+  }
+  return out + "\"";
+}
+
+std::string describe(YAML::Node const& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar:
+      return quote(node.Scalar());
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    default:
+      return "nothing";
+  }
+}
+
+std::string join(std::string const& path, std::string_view key) {
+  return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
+}
+
+std::string index_path(std::string const& path, std::size_t i) {
+  return fmt::format("{}[{}]", path, i);
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) {
+    row[j] = j;
+  }
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t const above = row[j];
+      std::size_t const cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + cost});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+/// Deepest nesting of [ ] and { } outside quotes; a cheap guard for yaml-cpp.
+int flow_depth(std::string_view text) {
+  int depth = 0;
+  int deepest = 0;
+  char in_quote = 0;
+  for (char c : text) {
+    if (in_quote != 0) {
+      in_quote = c == in_quote ? 0 : in_quote;
+    } else if (c == '"' || c == '\'') {
+      in_quote = c;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    } else if (c == '\n') {
+      in_quote = 0;
+    }
+  }
+  return deepest;
+}
+
+/// Walks YAML nodes along the scenario's shape and records every problem.
+class Reader {
+ public:
+  using Handler = std::function<void(YAML::Node const&, std::string const&)>;
+  struct Field {
+    std::string key;
+    Handler read;
+    bool required = false;
+  };
+
+  Reader(std::string file, std::string base_dir)
+      : file_(std::move(file)), base_dir_(std::move(base_dir)) {}
+
+  std::vector<Diagnostic>& errors() { return errors_; }
+  std::string const& file() const { return file_; }
+
+  SourceMark mark(YAML::Node const& node) const {
+    YAML::Mark const m = node.Mark();
+    if (m.is_null()) {
+      return SourceMark{file_, 0, 0};
+    }
+    return SourceMark{file_, m.line + 1, m.column + 1};
+  }
+
+  void error(SourceMark const& at, std::string const& path, std::string message) {
+    if (errors_.size() < kMaxErrors) {
+      errors_.push_back(Diagnostic{at, path, std::move(message)});
+    } else if (errors_.size() == kMaxErrors) {
+      errors_.push_back(Diagnostic{at, "", "too many errors; the rest are not shown"});
+    }
+  }
+  void error(YAML::Node const& node, std::string const& path, std::string message) {
+    error(mark(node), path, std::move(message));
+  }
+
+  /// Reads a mapping: unknown and repeated keys are errors, required keys
+  /// must be present, and each present key's handler runs in file order.
+  bool map(YAML::Node const& node, std::string const& path, std::vector<Field> const& fields) {
+    if (!node.IsMap()) {
+      error(node, path, fmt::format("expected a mapping; got {}", describe(node)));
+      return false;
+    }
+    std::vector<std::string> known;
+    for (Field const& f : fields) {
+      known.push_back(f.key);
+    }
+
+    std::set<std::string> seen;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      YAML::Node const key = it->first;
+      if (!key.IsScalar()) {
+        error(key, path, fmt::format("keys must be plain names; got {}", describe(key)));
+        continue;
+      }
+      std::string const& name = key.Scalar();
+      if (!seen.insert(name).second) {
+        error(key, join(path, name), "appears twice in the same mapping");
+        continue;
+      }
+      auto field =
+          std::find_if(fields.begin(), fields.end(), [&](Field const& f) { return f.key == name; });
+      if (field == fields.end()) {
+        unknown_key(key, path, name, known);
+        continue;
+      }
+      field->read(it->second, join(path, name));
+    }
+
+    for (Field const& f : fields) {
+      if (f.required && seen.count(f.key) == 0) {
+        error(node, join(path, f.key), "is required but missing");
+      }
+    }
+    return true;
+  }
+
+  void unknown_key(YAML::Node const& key, std::string const& path, std::string const& name,
+                   std::span<std::string const> known) {
+    std::string expected;
+    for (std::string const& k : known) {
+      expected += expected.empty() ? k : ", " + k;
+    }
+    std::string const suggestion = closest_key(name, known);
+    std::string message = fmt::format("unknown key {}", quote(name));
+    if (!suggestion.empty()) {
+      message += fmt::format(" (did you mean {}?)", quote(suggestion));
+    }
+    error(key, join(path, name), fmt::format("{}; expected one of {}", message, expected));
+  }
+
+  /// Runs `read` for each item of a list.
+  bool list(YAML::Node const& node, std::string const& path,
+            std::function<void(YAML::Node const&, std::string const&)> const& read) {
+    if (!node.IsSequence()) {
+      error(node, path, fmt::format("expected a list; got {}", describe(node)));
+      return false;
+    }
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      read(node[i], index_path(path, i));
+    }
+    return true;
+  }
+
+  std::optional<std::string> string(YAML::Node const& node, std::string const& path) {
+    if (!node.IsScalar()) {
+      error(node, path, fmt::format("expected text; got {}", describe(node)));
+      return std::nullopt;
+    }
+    return node.Scalar();
+  }
+
+  std::optional<std::string> nonempty(YAML::Node const& node, std::string const& path) {
+    auto value = string(node, path);
+    if (value && value->empty()) {
+      error(node, path, "expected non-empty text; got \"\"");
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<std::int64_t> integer(YAML::Node const& node, std::string const& path,
+                                      std::int64_t min, std::int64_t max) {
+    std::string const expected = max == INT64_MAX
+                                     ? fmt::format("an integer >= {}", min)
+                                     : fmt::format("an integer from {} to {}", min, max);
+    if (!node.IsScalar()) {
+      error(node, path, fmt::format("expected {}; got {}", expected, describe(node)));
+      return std::nullopt;
+    }
+    std::string const& text = node.Scalar();
+    std::int64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+      error(node, path, fmt::format("expected {}; got {}", expected, quote(text)));
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<double> number(YAML::Node const& node, std::string const& path, double min,
+                               double max) {
+    std::string const expected = fmt::format("a number from {} to {}", min, max);
+    if (!node.IsScalar()) {
+      error(node, path, fmt::format("expected {}; got {}", expected, describe(node)));
+      return std::nullopt;
+    }
+    std::string const& text = node.Scalar();
+    char* end = nullptr;
+    double const value = text.empty() ? NAN : std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value) || value < min ||
+        value > max) {
+      error(node, path, fmt::format("expected {}; got {}", expected, quote(text)));
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<bool> boolean(YAML::Node const& node, std::string const& path) {
+    if (node.IsScalar()) {
+      std::string const v = lower(node.Scalar());
+      if (v == "true" || v == "yes")
+        return true;
+      if (v == "false" || v == "no")
+        return false;
+    }
+    error(node, path, fmt::format("expected true or false; got {}", describe(node)));
+    return std::nullopt;
+  }
+
+  std::optional<Duration> duration(YAML::Node const& node, std::string const& path,
+                                   bool allow_negative = false) {
+    std::optional<Duration> value;
+    if (node.IsScalar()) {
+      value = parse_duration(node.Scalar());
+    }
+    if (!value || (!allow_negative && value->count() < 0)) {
+      error(node, path,
+            fmt::format("expected a duration such as 90s, 15m, 2h, 1d or 250ms{}; got {}",
+                        allow_negative ? " (may start with -)" : "", describe(node)));
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<TimePoint> time(YAML::Node const& node, std::string const& path) {
+    std::optional<TimePoint> value;
+    if (node.IsScalar()) {
+      value = parse_iso_time(node.Scalar());
+    }
+    if (!value) {
+      error(node, path,
+            fmt::format("expected an ISO 8601 time such as 2024-03-01T09:00:00Z; got {}",
+                        describe(node)));
+    }
+    return value;
+  }
+
+  /// A scalar that must be one of `options` (compared ignoring case).
+  std::optional<std::string> one_of(YAML::Node const& node, std::string const& path,
+                                    std::vector<std::string> const& options) {
+    if (node.IsScalar()) {
+      std::string const v = lower(node.Scalar());
+      if (std::find(options.begin(), options.end(), v) != options.end()) {
+        return v;
+      }
+    }
+    std::string expected;
+    for (std::string const& o : options) {
+      expected += expected.empty() ? o : ", " + o;
+    }
+    std::string message = fmt::format("expected one of {}; got {}", expected, describe(node));
+    if (node.IsScalar()) {
+      std::string const suggestion = closest_key(lower(node.Scalar()), options);
+      if (!suggestion.empty()) {
+        message += fmt::format(" (did you mean {}?)", quote(suggestion));
+      }
+    }
+    error(node, path, message);
+    return std::nullopt;
+  }
+
+  /// Values given inline, or read from CSV files: a list whose items are text
+  /// or {file: path, header: name}. `check` validates each value.
+  std::optional<std::vector<std::string>> values(
+      YAML::Node const& node, std::string const& path,
+      std::function<std::optional<std::string>(std::string const&)> const& check) {
+    std::vector<std::string> out;
+    bool ok = list(node, path, [&](YAML::Node const& item, std::string const& item_path) {
+      if (item.IsMap()) {
+        read_csv_item(item, item_path, check, out);
+        return;
+      }
+      auto value = string(item, item_path);
+      if (!value) {
+        return;
+      }
+      if (auto problem = check(*value)) {
+        error(item, item_path, *problem);
+        return;
+      }
+      out.push_back(*value);
+    });
+    if (!ok) {
+      return std::nullopt;
+    }
+    return out;
+  }
+
+  CountCheck count(YAML::Node const& node, std::string const& path) {
+    CountCheck check;
+    if (node.IsScalar()) {
+      check.exactly = integer(node, path, 0, INT64_MAX);
+      if (!check.exactly) {
+        check.exactly = -1;
+      }
+      return check;
+    }
+    if (!node.IsMap()) {
+      error(node, path,
+            fmt::format("expected a count (a number, or a mapping of exactly, at_least, "
+                        "at_most); got {}",
+                        describe(node)));
+      return check;
+    }
+    map(node, path,
+        {{"exactly",
+          [&](auto const& n, auto const& p) { check.exactly = integer(n, p, 0, INT64_MAX); }},
+         {"at_least",
+          [&](auto const& n, auto const& p) { check.at_least = integer(n, p, 0, INT64_MAX); }},
+         {"at_most",
+          [&](auto const& n, auto const& p) { check.at_most = integer(n, p, 0, INT64_MAX); }}});
+    if (!check.exactly && !check.at_least && !check.at_most) {
+      error(node, path, "expected at least one of exactly, at_least, at_most");
+    }
+    return check;
+  }
+
+ private:
+  void read_csv_item(YAML::Node const& item, std::string const& path,
+                     std::function<std::optional<std::string>(std::string const&)> const& check,
+                     std::vector<std::string>& out) {
+    std::optional<std::string> file;
+    std::optional<std::string> header;
+    map(item, path,
+        {{"file", [&](auto const& n, auto const& p) { file = nonempty(n, p); }, true},
+         {"header", [&](auto const& n, auto const& p) { header = string(n, p); }}});
+    if (!file) {
+      return;
+    }
+
+    fs::path full = *file;
+    if (full.is_relative() && !base_dir_.empty()) {
+      full = fs::path(base_dir_) / full;
+    }
+    std::ifstream in(full);
+    if (!in) {
+      error(item["file"], join(path, "file"),
+            fmt::format("cannot read CSV file {}", quote(full.string())));
+      return;
+    }
+
+    std::string line;
+    int line_no = 0;
+    while (std::getline(in, line)) {
+      ++line_no;
+      if (!line.empty() && line.back() == '\r') {
+        line.pop_back();
+      }
+      std::string value = unquote_csv(line);
+      value.erase(0, value.find_first_not_of(" \t"));
+      value.erase(value.find_last_not_of(" \t") + 1);
+      if (value.empty() || (line_no == 1 && header && value == *header)) {
+        continue;
+      }
+      if (auto problem = check(value)) {
+        error(SourceMark{full.string(), line_no, 1}, path, *problem);
+        continue;
+      }
+      out.push_back(value);
+    }
+  }
+
+  /// One CSV column: "a ""b""" -> a "b"; an unquoted value is taken as it is.
+  static std::string unquote_csv(std::string const& line) {
+    std::size_t const first = line.find_first_not_of(" \t");
+    if (first == std::string::npos || line[first] != '"') {
+      return line;
+    }
+    std::string out;
+    for (std::size_t i = first + 1; i < line.size(); ++i) {
+      if (line[i] == '"') {
+        if (i + 1 < line.size() && line[i + 1] == '"') {
+          out += '"';
+          ++i;
+          continue;
+        }
+        break;
+      }
+      out += line[i];
+    }
+    return out;
+  }
+
+  std::string file_;
+  std::string base_dir_;
+  std::vector<Diagnostic> errors_;
+};
+
+// Field checks ---------------------------------------------------------------
+
+std::optional<std::string> check_region(std::string const& value) {
+  bool const ok = value.size() == 2 && std::isupper(static_cast<unsigned char>(value[0])) != 0 &&
+                  std::isupper(static_cast<unsigned char>(value[1])) != 0;
+  if (ok) {
+    return std::nullopt;
+  }
+  return fmt::format("expected a two-letter upper-case region code such as US or GB; got {}",
+                     quote(value));
+}
+
+std::optional<std::string> check_number(std::string const& value) {
+  bool has_digit = false;
+  for (char c : value) {
+    if (std::isdigit(static_cast<unsigned char>(c)) != 0) {
+      has_digit = true;
+    } else if (c != '+' && c != ' ' && c != '-' && c != '(' && c != ')' && c != '.') {
+      return fmt::format("expected a phone number such as +14155550100; got {}", quote(value));
+    }
+  }
+  if (!has_digit) {
+    return fmt::format("expected a phone number such as +14155550100; got {}", quote(value));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_pattern(std::string const& value) {
+  RE2::Options options;
+  options.set_log_errors(false);
+  RE2 const re(value, options);
+  if (re.ok()) {
+    return std::nullopt;
+  }
+  return fmt::format("invalid regular expression {}: {}", quote(value), re.error());
+}
+
+std::vector<std::string> names_of(std::initializer_list<char const*> names) {
+  return {names.begin(), names.end()};
+}
+
+/// Results each provider kind can produce.
+std::vector<std::string> outcome_results(domain::ProviderKind kind) {
+  switch (kind) {
+    case domain::ProviderKind::kTwilio:
+      return names_of({"delivered", "undelivered", "failed", "sent", "rejected"});
+    case domain::ProviderKind::kSyniverse:
+      return names_of({"delivered", "failed", "expired", "sent", "rejected"});
+    default:
+      return names_of({"sent", "rejected"});
+  }
+}
+
+/// Raw statuses whose callbacks can be delayed, per provider kind.
+std::vector<std::string> callback_statuses(domain::ProviderKind kind) {
+  switch (kind) {
+    case domain::ProviderKind::kTwilio:
+      return names_of({"queued", "sent", "delivered", "undelivered", "failed"});
+    case domain::ProviderKind::kSyniverse:
+      return names_of({"sent", "delivered", "failed", "expired"});
+    default:
+      return {};
+  }
+}
+
+// Sections -----------------------------------------------------------------
+
+class ScenarioReader {
+ public:
+  ScenarioReader(Reader& r, Scenario& s) : r_(r), s_(s) {}
+
+  void read(YAML::Node const& root) {
+    r_.map(
+        root, "",
+        {{"name", [&](auto const& n, auto const& p) { assign(s_.name, r_.nonempty(n, p)); }, true},
+         {"description",
+          [&](auto const& n, auto const& p) { assign(s_.description, r_.string(n, p)); }},
+         {"seed",
+          [&](auto const& n, auto const& p) {
+            if (auto v = r_.integer(n, p, 0, INT64_MAX))
+              s_.seed = static_cast<std::uint64_t>(*v);
+          }},
+         {"tags", [&](auto const& n, auto const& p) { read_tags(n, p, s_.tags); }},
+         {"clock", [&](auto const& n, auto const& p) { read_clock(n, p); }},
+         {"policy", [&](auto const& n, auto const& p) { read_policy(n, p, s_.policy, true); }},
+         {"providers", [&](auto const& n, auto const& p) { read_providers(n, p); }},
+         {"candidates", [&](auto const& n, auto const& p) { read_candidates(n, p); }},
+         {"steps", [&](auto const& n, auto const& p) { read_steps(n, p); }, true}});
+    cross_check();
+  }
+
+ private:
+  template <class T>
+  static void assign(T& target, std::optional<T> value) {
+    if (value) {
+      target = std::move(*value);
+    }
+  }
+
+  void read_tags(YAML::Node const& node, std::string const& path, std::vector<std::string>& out) {
+    r_.list(node, path, [&](auto const& n, auto const& p) {
+      if (auto v = r_.nonempty(n, p))
+        out.push_back(*v);
+    });
+  }
+
+  void read_clock(YAML::Node const& node, std::string const& path) {
+    r_.map(node, path,
+           {{"start", [&](auto const& n, auto const& p) { assign(s_.clock.start, r_.time(n, p)); }},
+            {"day_start_offset", [&](auto const& n, auto const& p) {
+               auto d = r_.duration(n, p, true);
+               if (d && std::chrono::abs(*d) >= std::chrono::hours(24)) {
+                 r_.error(n, p,
+                          fmt::format("expected an offset within a day (-23h59m to 23h59m); "
+                                      "got {}",
+                                      describe(n)));
+                 return;
+               }
+               assign(s_.clock.day_start_offset, d);
+             }}});
+  }
+
+  void read_policy(YAML::Node const& node, std::string const& path, PolicySpec& policy,
+                   bool top_level) {
+    (void)top_level;
+    auto limit = [&](YAML::Node const& n, std::string const& p,
+                     std::optional<std::optional<std::int64_t>>& out) {
+      if (n.IsScalar() && lower(n.Scalar()) == "unlimited") {
+        out = std::optional<std::int64_t>();
+        return;
+      }
+      if (!n.IsScalar()) {
+        r_.error(n, p, fmt::format("expected an integer >= 0 or unlimited; got {}", describe(n)));
+        return;
+      }
+      if (auto v = r_.integer(n, p, 0, INT64_MAX))
+        out = std::optional<std::int64_t>(*v);
+    };
+    r_.map(node, path,
+           {{"allowed_countries",
+             [&](auto const& n, auto const& p) {
+               policy.allowed_countries = r_.values(n, p, check_region);
+             }},
+            {"blocked_numbers",
+             [&](auto const& n, auto const& p) {
+               policy.blocked_numbers = r_.values(n, p, check_number);
+             }},
+            {"blocked_patterns",
+             [&](auto const& n, auto const& p) {
+               policy.blocked_patterns = r_.values(n, p, check_pattern);
+             }},
+            {"candidate_daily_limit",
+             [&](auto const& n, auto const& p) { limit(n, p, policy.candidate_daily_limit); }},
+            {"application_daily_limit",
+             [&](auto const& n, auto const& p) { limit(n, p, policy.application_daily_limit); }},
+            {"default_region", [&](auto const& n, auto const& p) {
+               auto v = r_.string(n, p);
+               if (v && check_region(*v)) {
+                 r_.error(n, p, *check_region(*v));
+                 return;
+               }
+               policy.default_region = v;
+             }}});
+  }
+
+  void read_providers(YAML::Node const& node, std::string const& path) {
+    r_.map(node, path,
+           {{"sms",
+             [&](auto const& n, auto const& p) {
+               s_.providers.sms = read_provider(n, p, {"twilio", "syniverse", "generic"});
+             }},
+            {"email", [&](auto const& n, auto const& p) {
+               s_.providers.email = read_provider(n, p, {"smtp"});
+             }}});
+  }
+
+  std::optional<ProviderSpec> read_provider(YAML::Node const& node, std::string const& path,
+                                            std::vector<std::string> const& kinds) {
+    // The kind decides which outcomes and callbacks are valid, so read it first.
+    if (!node.IsMap()) {
+      r_.error(node, path, fmt::format("expected a mapping; got {}", describe(node)));
+      return std::nullopt;
+    }
+    ProviderSpec spec;
+    bool kind_ok = false;
+    if (node["kind"]) {
+      if (auto kind = r_.one_of(node["kind"], join(path, "kind"), kinds)) {
+        spec.kind = *domain::parse_provider_kind(*kind);
+        kind_ok = true;
+      }
+    }
+    bool const has_kind = static_cast<bool>(node["kind"]);
+    r_.map(node, path,
+           {{"kind", [](auto const&, auto const&) {}, true},
+            {"outcomes",
+             [&](auto const& n, auto const& p) {
+               if (kind_ok)
+                 read_outcomes(n, p, spec);
+             }},
+            {"callback_delays",
+             [&](auto const& n, auto const& p) {
+               if (kind_ok)
+                 read_callback_delays(n, p, spec);
+             }},
+            {"faults", [&](auto const& n, auto const& p) { spec.faults = read_faults(n, p); }},
+            {"account_sid",
+             [&](auto const& n, auto const& p) { assign(spec.account_sid, r_.string(n, p)); }},
+            {"auth_token",
+             [&](auto const& n, auto const& p) { assign(spec.auth_token, r_.string(n, p)); }},
+            {"messaging_service_sid", [&](auto const& n, auto const& p) {
+               assign(spec.messaging_service_sid, r_.string(n, p));
+             }}});
+    if (!has_kind || !kind_ok) {
+      return std::nullopt;
+    }
+    if (spec.outcomes.empty()) {
+      bool const callbacks = spec.kind == domain::ProviderKind::kTwilio ||
+                             spec.kind == domain::ProviderKind::kSyniverse;
+      spec.outcomes.push_back(OutcomeSpec{.result = callbacks ? "delivered" : "sent"});
+    }
+    return spec;
+  }
+
+  void read_outcomes(YAML::Node const& node, std::string const& path, ProviderSpec& spec) {
+    std::vector<std::string> const results = outcome_results(spec.kind);
+    double total = 0;
+    r_.list(node, path, [&](auto const& n, auto const& p) {
+      OutcomeSpec outcome;
+      bool result_ok = false;
+      r_.map(n, p,
+             {{"result",
+               [&](auto const& v, auto const& vp) {
+                 if (auto res = r_.one_of(v, vp, results)) {
+                   outcome.result = *res;
+                   result_ok = true;
+                 }
+               },
+               true},
+              {"weight", [&](auto const& v,
+                             auto const& vp) { assign(outcome.weight, r_.number(v, vp, 0, 1e9)); }},
+              {"error_code", [&](auto const& v, auto const& vp) {
+                 assign(outcome.error_code, r_.string(v, vp));
+               }}});
+      if (result_ok) {
+        total += outcome.weight;
+        spec.outcomes.push_back(outcome);
+      }
+    });
+    if (node.IsSequence() && node.size() > 0 && !spec.outcomes.empty() && total <= 0) {
+      r_.error(node, path, "expected at least one outcome with a weight above 0");
+    }
+  }
+
+  void read_callback_delays(YAML::Node const& node, std::string const& path, ProviderSpec& spec) {
+    std::vector<std::string> const statuses = callback_statuses(spec.kind);
+    if (statuses.empty()) {
+      r_.error(node, path,
+               fmt::format("{} sends no status callbacks; remove callback_delays",
+                           domain::to_string(spec.kind)));
+      return;
+    }
+    if (!node.IsMap()) {
+      r_.error(node, path, fmt::format("expected a mapping; got {}", describe(node)));
+      return;
+    }
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      std::string const key_path = join(path, it->first.Scalar());
+      auto status = r_.one_of(it->first, key_path, statuses);
+      auto delay = r_.duration(it->second, key_path);
+      if (status && delay) {
+        spec.callback_delays[*status] = *delay;
+      }
+    }
+  }
+
+  FaultSpec read_faults(YAML::Node const& node, std::string const& path) {
+    FaultSpec f;
+    auto share = [&](double& out) {
+      return [&](auto const& n, auto const& p) { assign(out, r_.number(n, p, 0, 1)); };
+    };
+    r_.map(
+        node, path,
+        {{"bursts",
+          [&](auto const& n, auto const& p) {
+            r_.list(n, p, [&](auto const& b, auto const& bp) { read_burst(b, bp, f); });
+          }},
+         {"latency", [&](auto const& n, auto const& p) { assign(f.latency, r_.duration(n, p)); }},
+         {"reset_requests",
+          [&](auto const& n, auto const& p) {
+            r_.list(n, p, [&](auto const& v, auto const& vp) {
+              if (auto i = r_.integer(v, vp, 1, INT64_MAX))
+                f.reset_requests.push_back(*i);
+            });
+          }},
+         {"duplicate_callbacks", share(f.duplicate_callbacks)},
+         {"reorder_callbacks", share(f.reorder_callbacks)},
+         {"drop_callbacks", share(f.drop_callbacks)},
+         {"webhook_delay",
+          [&](auto const& n, auto const& p) { assign(f.webhook_delay, r_.duration(n, p)); }},
+         {"webhook_failures", share(f.webhook_failures)}});
+    return f;
+  }
+
+  void read_burst(YAML::Node const& node, std::string const& path, FaultSpec& f) {
+    BurstSpec b;
+    bool ok = true;
+    r_.map(
+        node, path,
+        {{"status",
+          [&](auto const& n, auto const& p) {
+            auto v = r_.one_of(n, p, names_of({"429", "500", "502", "503", "504"}));
+            ok = ok && v.has_value();
+            if (v)
+              b.http_status = std::stoi(*v);
+          },
+          true},
+         {"start", [&](auto const& n,
+                       auto const& p) { assign(b.start_request, r_.integer(n, p, 1, INT64_MAX)); }},
+         {"count",
+          [&](auto const& n, auto const& p) { assign(b.count, r_.integer(n, p, 1, INT64_MAX)); }},
+         {"retry_after",
+          [&](auto const& n, auto const& p) { b.retry_after = r_.duration(n, p); }}});
+    if (ok) {
+      f.bursts.push_back(b);
+    }
+  }
+
+  // Candidates ---------------------------------------------------------------
+
+  void read_candidates(YAML::Node const& node, std::string const& path) {
+    if (node.IsSequence()) {
+      read_candidate_list(node, path);
+      return;
+    }
+    r_.map(node, path,
+           {{"list", [&](auto const& n, auto const& p) { read_candidate_list(n, p); }},
+            {"generate", [&](auto const& n, auto const& p) { read_generate(n, p); }}});
+  }
+
+  void read_candidate_list(YAML::Node const& node, std::string const& path) {
+    r_.list(node, path, [&](auto const& n, auto const& p) {
+      CandidateSpec c;
+      c.mark = r_.mark(n);
+      bool id_ok = false;
+      r_.map(
+          n, p,
+          {{"id",
+            [&](auto const& v, auto const& vp) {
+              auto id = r_.integer(v, vp, 1, INT64_MAX);
+              id_ok = id.has_value();
+              assign(c.id, id);
+            },
+            true},
+           {"number", [&](auto const& v, auto const& vp) { assign(c.number, r_.nonempty(v, vp)); }},
+           {"first_name",
+            [&](auto const& v, auto const& vp) { assign(c.first_name, r_.string(v, vp)); }},
+           {"last_name",
+            [&](auto const& v, auto const& vp) { assign(c.last_name, r_.string(v, vp)); }},
+           {"email", [&](auto const& v, auto const& vp) { assign(c.email, r_.string(v, vp)); }},
+           {"phone", [&](auto const& v, auto const& vp) { assign(c.phone, r_.string(v, vp)); }},
+           {"opted_out",
+            [&](auto const& v, auto const& vp) { assign(c.opted_out, r_.boolean(v, vp)); }},
+           {"tags", [&](auto const& v, auto const& vp) { read_tags(v, vp, c.tags); }}});
+      if (!id_ok) {
+        return;
+      }
+      if (c.number.empty()) {
+        c.number = fmt::format("CAND-{:06}", c.id);
+      }
+      if (c.first_name.empty()) {
+        c.first_name = "Candidate";
+      }
+      if (c.last_name.empty()) {
+        c.last_name = fmt::format("{}", c.id);
+      }
+      if (!list_ids_.insert(c.id).second) {
+        r_.error(n, join(p, "id"), fmt::format("candidate id {} is listed twice", c.id));
+        return;
+      }
+      s_.candidates.list.push_back(std::move(c));
+    });
+  }
+
+  void read_generate(YAML::Node const& node, std::string const& path) {
+    GenerateSpec g;
+    generate_mark_ = r_.mark(node);
+    auto share = [&](double& out) {
+      return [&](auto const& n, auto const& p) { assign(out, r_.number(n, p, 0, 1)); };
+    };
+    bool count_ok = false;
+    r_.map(node, path,
+           {{"count",
+             [&](auto const& n, auto const& p) {
+               auto v = r_.integer(n, p, 0, 1'000'000);
+               count_ok = v.has_value();
+               assign(g.count, v);
+             },
+             true},
+            {"countries", [&](auto const& n, auto const& p) { read_countries(n, p, g); }},
+            {"shared_phone", share(g.shared_phone)},
+            {"opted_out", share(g.opted_out)},
+            {"invalid_number", share(g.invalid_number)},
+            {"first_id",
+             [&](auto const& n, auto const& p) {
+               assign(g.first_id, r_.integer(n, p, 1, INT64_MAX / 2));
+             }},
+            {"tags", [&](auto const& n, auto const& p) { read_tags(n, p, g.tags); }},
+            {"seed", [&](auto const& n, auto const& p) {
+               if (auto v = r_.integer(n, p, 0, INT64_MAX))
+                 g.seed = static_cast<std::uint64_t>(*v);
+             }}});
+    if (count_ok) {
+      s_.candidates.generate = g;
+    }
+  }
+
+  void read_countries(YAML::Node const& node, std::string const& path, GenerateSpec& g) {
+    if (!node.IsMap()) {
+      r_.error(
+          node, path,
+          fmt::format("expected a mapping of region to weight (US: 3); got {}", describe(node)));
+      return;
+    }
+    std::vector<std::string> const& regions = generator_regions();
+    double total = 0;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      std::string const key_path = join(path, it->first.Scalar());
+      std::string const region = it->first.Scalar();
+      if (!is_generator_region(region)) {
+        std::string expected;
+        for (std::string const& known : regions) {
+          expected += expected.empty() ? known : ", " + known;
+        }
+        r_.error(it->first, key_path,
+                 fmt::format("expected one of {}; got {}", expected, describe(it->first)));
+        continue;
+      }
+      if (auto w = r_.number(it->second, key_path, 0, 1e9)) {
+        g.countries.push_back(CountryWeight{region, *w});
+        total += *w;
+      }
+    }
+    if (!g.countries.empty() && total <= 0) {
+      r_.error(node, path, "expected at least one country with a weight above 0");
+    }
+  }
+
+  // Steps --------------------------------------------------------------------
+
+  void read_steps(YAML::Node const& node, std::string const& path) {
+    static std::vector<std::string> const kKinds = {"send_message", "compose",    "inbound",
+                                                    "advance",      "set_policy", "set_faults",
+                                                    "restart",      "expect"};
+    r_.list(node, path, [&](YAML::Node const& n, std::string const& p) {
+      // "- restart" needs no body.
+      if (n.IsScalar() && n.Scalar() == "restart") {
+        s_.steps.push_back(Step{RestartStep{}, r_.mark(n), p + ".restart"});
+        return;
+      }
+      if (!n.IsMap()) {
+        r_.error(n, p,
+                 fmt::format("expected a step (a mapping with one of send_message, compose, "
+                             "inbound, advance, set_policy, set_faults, restart, expect); got {}",
+                             describe(n)));
+        return;
+      }
+
+      std::string label;
+      std::vector<std::pair<std::string, YAML::Node>> bodies;
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        std::string const key = it->first.Scalar();
+        if (key == "label") {
+          assign(label, r_.string(it->second, join(p, "label")));
+        } else if (std::find(kKinds.begin(), kKinds.end(), key) != kKinds.end()) {
+          bodies.emplace_back(key, it->second);
+        } else {
+          std::vector<std::string> known = kKinds;
+          known.push_back("label");
+          r_.unknown_key(it->first, p, key, known);
+        }
+      }
+      if (bodies.size() != 1) {
+        r_.error(n, p,
+                 bodies.empty() ? "expected one step kind: send_message, compose, inbound, "
+                                  "advance, set_policy, set_faults, restart or expect"
+                                : "expected exactly one step kind per list item");
+        return;
+      }
+
+      auto const& [kind, body] = bodies.front();
+      std::string const body_path = join(p, kind);
+      step_path_ = body_path;
+      Step step{RestartStep{}, r_.mark(n), label.empty() ? body_path : label};
+      if (kind == "send_message") {
+        step.body = read_send(body, body_path);
+      } else if (kind == "compose") {
+        step.body = read_compose(body, body_path);
+      } else if (kind == "inbound") {
+        step.body = read_inbound(body, body_path);
+      } else if (kind == "advance") {
+        step.body = read_advance(body, body_path);
+      } else if (kind == "set_policy") {
+        SetPolicyStep s;
+        read_policy(body, body_path, s.policy, false);
+        step.body = s;
+      } else if (kind == "set_faults") {
+        step.body = read_set_faults(body, body_path);
+      } else if (kind == "restart") {
+        if (!body.IsNull() && !(body.IsMap() && body.size() == 0)) {
+          r_.error(body, body_path, fmt::format("takes no settings; got {}", describe(body)));
+        }
+      } else {
+        step.body = read_expect(body, body_path);
+      }
+      s_.steps.push_back(std::move(step));
+    });
+  }
+
+  void read_context(YAML::Node const& node, std::string const& path, domain::Context& out) {
+    static std::vector<std::string> const kKinds = {"profile", "requisition", "pool", "search"};
+    if (node.IsScalar()) {
+      if (auto k = r_.one_of(node, path, kKinds))
+        out.kind = *domain::parse_context_kind(*k);
+      return;
+    }
+    r_.map(node, path,
+           {{"kind",
+             [&](auto const& n, auto const& p) {
+               if (auto k = r_.one_of(n, p, kKinds))
+                 out.kind = *domain::parse_context_kind(*k);
+             },
+             true},
+            {"id", [&](auto const& n, auto const& p) { assign(out.id, r_.string(n, p)); }}});
+  }
+
+  void read_variables(YAML::Node const& node, std::string const& path,
+                      std::map<std::string, std::string>& out) {
+    if (!node.IsMap()) {
+      r_.error(node, path,
+               fmt::format("expected a mapping of token to value; got {}", describe(node)));
+      return;
+    }
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      std::string const key = it->first.Scalar();
+      if (auto v = r_.string(it->second, join(path, key)))
+        out[key] = *v;
+    }
+  }
+
+  std::optional<domain::Channel> channel(YAML::Node const& node, std::string const& path) {
+    auto c = r_.one_of(node, path, names_of({"email", "sms"}));
+    if (!c) {
+      return std::nullopt;
+    }
+    return domain::parse_channel(*c);
+  }
+
+  void need_provider(domain::Channel channel, SourceMark const& at, std::string const& path) {
+    uses_.push_back(Use{channel, at, path});
+  }
+
+  SendMessageStep read_send(YAML::Node const& node, std::string const& path) {
+    SendMessageStep s;
+    bool has_channel = false;
+    SourceMark channel_mark = r_.mark(node);
+    r_.map(
+        node, path,
+        {{"channel",
+          [&](auto const& n, auto const& p) {
+            channel_mark = r_.mark(n);
+            if (auto c = channel(n, p)) {
+              s.channel = *c;
+              has_channel = true;
+            }
+          },
+          true},
+         {"context", [&](auto const& n, auto const& p) { read_context(n, p, s.context); }},
+         {"subject", [&](auto const& n, auto const& p) { assign(s.subject, r_.string(n, p)); }},
+         {"body", [&](auto const& n, auto const& p) { assign(s.body, r_.string(n, p)); }, true},
+         {"variables", [&](auto const& n, auto const& p) { read_variables(n, p, s.variables); }},
+         {"candidates", [&](auto const& n, auto const& p) { s.candidates = read_selector(n, p); }},
+         {"expect_error",
+          [&](auto const& n, auto const& p) { s.expect_error = r_.string(n, p); }}});
+    if (has_channel) {
+      need_provider(s.channel, channel_mark, join(path, "channel"));
+    }
+    return s;
+  }
+
+  ComposeStep read_compose(YAML::Node const& node, std::string const& path) {
+    ComposeStep s;
+    bool has_channel = false;
+    SourceMark channel_mark = r_.mark(node);
+    r_.map(node, path,
+           {{"channel",
+             [&](auto const& n, auto const& p) {
+               channel_mark = r_.mark(n);
+               if (auto c = channel(n, p)) {
+                 s.channel = *c;
+                 has_channel = true;
+               }
+             },
+             true},
+            {"context", [&](auto const& n, auto const& p) { read_context(n, p, s.context); }},
+            {"subject", [&](auto const& n, auto const& p) { assign(s.subject, r_.string(n, p)); }},
+            {"body", [&](auto const& n, auto const& p) { assign(s.body, r_.string(n, p)); }, true},
+            {"variables", [&](auto const& n, auto const& p) { read_variables(n, p, s.variables); }},
+            {"candidate", [&](auto const& n, auto const& p) { s.candidate = candidate_ref(n, p); },
+             true},
+            {"expect_error",
+             [&](auto const& n, auto const& p) { s.expect_error = r_.string(n, p); }}});
+    if (has_channel) {
+      need_provider(s.channel, channel_mark, join(path, "channel"));
+    }
+    return s;
+  }
+
+  domain::CandidateId candidate_ref(YAML::Node const& node, std::string const& path) {
+    auto id = r_.integer(node, path, 1, INT64_MAX);
+    if (!id) {
+      return 0;
+    }
+    refs_.push_back(Ref{*id, r_.mark(node), path});
+    return *id;
+  }
+
+  Selector read_selector(YAML::Node const& node, std::string const& path) {
+    Selector sel;
+    if (node.IsScalar() && lower(node.Scalar()) == "all") {
+      return sel;
+    }
+    if (node.IsSequence()) {
+      sel.kind = Selector::Kind::kIds;
+      r_.list(node, path, [&](auto const& n, auto const& p) {
+        if (auto id = candidate_ref(n, p))
+          sel.ids.push_back(id);
+      });
+      return sel;
+    }
+    if (!node.IsMap()) {
+      r_.error(node, path,
+               fmt::format("expected all, a list of candidate ids, {{first: N}}, {{ids: [...]}} "
+                           "or {{tag: name}}; got {}",
+                           describe(node)));
+      return sel;
+    }
+    r_.map(node, path,
+           {{"ids",
+             [&](auto const& n, auto const& p) {
+               sel.kind = Selector::Kind::kIds;
+               r_.list(n, p, [&](auto const& v, auto const& vp) {
+                 if (auto id = candidate_ref(v, vp))
+                   sel.ids.push_back(id);
+               });
+             }},
+            {"first",
+             [&](auto const& n, auto const& p) {
+               sel.kind = Selector::Kind::kFirst;
+               assign(sel.first, r_.integer(n, p, 1, INT64_MAX));
+             }},
+            {"tag", [&](auto const& n, auto const& p) {
+               sel.kind = Selector::Kind::kTag;
+               assign(sel.tag, r_.nonempty(n, p));
+               tag_refs_.push_back(TagRef{sel.tag, r_.mark(n), p});
+             }}});
+    if (node.size() != 1) {
+      r_.error(node, path, "expected exactly one of ids, first, tag");
+    }
+    return sel;
+  }
+
+  InboundStep read_inbound(YAML::Node const& node, std::string const& path) {
+    InboundStep s;
+    r_.map(
+        node, path,
+        {{"from",
+          [&](auto const& n, auto const& p) {
+            assign(s.from, r_.nonempty(n, p));
+            if (!s.from.empty() && check_number(s.from))
+              r_.error(n, p, *check_number(s.from));
+          },
+          true},
+         {"body", [&](auto const& n, auto const& p) { assign(s.body, r_.string(n, p)); }, true}});
+    inbound_marks_.emplace_back(r_.mark(node), path);
+    return s;
+  }
+
+  AdvanceStep read_advance(YAML::Node const& node, std::string const& path) {
+    AdvanceStep s;
+    if (node.IsScalar()) {
+      s.by = r_.duration(node, path);
+      return s;
+    }
+    r_.map(node, path,
+           {{"by", [&](auto const& n, auto const& p) { s.by = r_.duration(n, p); }},
+            {"until", [&](auto const& n, auto const& p) { s.until = r_.time(n, p); }}});
+    if (node.IsMap() && node.size() != 1) {
+      r_.error(node, path, "expected exactly one of by, until");
+    }
+    return s;
+  }
+
+  SetFaultsStep read_set_faults(YAML::Node const& node, std::string const& path) {
+    SetFaultsStep s;
+    r_.map(node, path,
+           {{"sms",
+             [&](auto const& n, auto const& p) {
+               s.sms = read_faults(n, p);
+               need_provider(domain::Channel::kSms, r_.mark(n), p);
+             }},
+            {"email", [&](auto const& n, auto const& p) {
+               s.email = read_faults(n, p);
+               need_provider(domain::Channel::kEmail, r_.mark(n), p);
+             }}});
+    return s;
+  }
+
+  ExpectStep read_expect(YAML::Node const& node, std::string const& path) {
+    ExpectStep e;
+    r_.map(node, path,
+           {{"status", [&](auto const& n, auto const& p) { read_status_counts(n, p, e); }},
+            {"blocked", [&](auto const& n, auto const& p) { read_block_counts(n, p, e); }},
+            {"total", [&](auto const& n, auto const& p) { e.total = r_.count(n, p); }},
+            {"last_contacted", [&](auto const& n, auto const& p) { read_last_contacted(n, p, e); }},
+            {"messages_tab", [&](auto const& n, auto const& p) { read_tabs(n, p, e); }},
+            {"history",
+             [&](auto const& n, auto const& p) {
+               r_.list(n, p, [&](auto const& h, auto const& hp) { read_history(h, hp, e); });
+             }},
+            {"nothing_lost",
+             [&](auto const& n, auto const& p) { assign(e.nothing_lost, r_.boolean(n, p)); }},
+            {"provider_requests", [&](auto const& n, auto const& p) { read_requests(n, p, e); }},
+            {"throughput", [&](auto const& n, auto const& p) { read_throughput(n, p, e); }}});
+    return e;
+  }
+
+  void read_status_counts(YAML::Node const& node, std::string const& path, ExpectStep& e) {
+    std::vector<std::string> const names =
+        names_of({"queued", "sent", "delivered", "failed", "received", "blocked"});
+    if (!node.IsMap()) {
+      r_.error(node, path,
+               fmt::format("expected a mapping of status to count; got {}", describe(node)));
+      return;
+    }
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      std::string const key_path = join(path, it->first.Scalar());
+      auto name = r_.one_of(it->first, key_path, names);
+      CountCheck const check = r_.count(it->second, key_path);
+      if (name)
+        e.status[*domain::parse_status(*name)] = check;
+    }
+  }
+
+  void read_block_counts(YAML::Node const& node, std::string const& path, ExpectStep& e) {
+    std::vector<std::string> const names = names_of(
+        {"invalid_number", "opted_out", "country_not_allowed", "number_blocked", "pattern_blocked",
+         "candidate_daily_limit", "application_daily_limit", "invalid_email"});
+    if (!node.IsMap()) {
+      r_.error(node, path,
+               fmt::format("expected a mapping of block reason to count; got {}", describe(node)));
+      return;
+    }
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      std::string const key_path = join(path, it->first.Scalar());
+      auto name = r_.one_of(it->first, key_path, names);
+      CountCheck const check = r_.count(it->second, key_path);
+      if (name)
+        e.blocked[*domain::parse_block_reason(*name)] = check;
+    }
+  }
+
+  void read_last_contacted(YAML::Node const& node, std::string const& path, ExpectStep& e) {
+    if (!node.IsMap()) {
+      r_.error(node, path,
+               fmt::format("expected a mapping of candidate id to set, unset or a time; got {}",
+                           describe(node)));
+      return;
+    }
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      std::string const key_path = join(path, it->first.Scalar());
+      LastContactedCheck check;
+      check.candidate = candidate_ref(it->first, key_path);
+      YAML::Node const value = it->second;
+      std::string const v = value.IsScalar() ? lower(value.Scalar()) : "";
+      if (v == "set") {
+        check.kind = LastContactedCheck::Kind::kSet;
+      } else if (v == "unset") {
+        check.kind = LastContactedCheck::Kind::kUnset;
+      } else if (auto t = parse_iso_time(value.IsScalar() ? value.Scalar() : "")) {
+        check.kind = LastContactedCheck::Kind::kEquals;
+        check.at = *t;
+      } else {
+        r_.error(value, key_path,
+                 fmt::format("expected set, unset or an ISO 8601 time; got {}", describe(value)));
+        continue;
+      }
+      if (check.candidate != 0)
+        e.last_contacted.push_back(check);
+    }
+  }
+
+  void read_tabs(YAML::Node const& node, std::string const& path, ExpectStep& e) {
+    if (!node.IsMap()) {
+      r_.error(
+          node, path,
+          fmt::format("expected a mapping of candidate id to entries; got {}", describe(node)));
+      return;
+    }
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      std::string const key_path = join(path, it->first.Scalar());
+      MessagesTabCheck check;
+      check.candidate = candidate_ref(it->first, key_path);
+      r_.list(it->second, key_path, [&](auto const& n, auto const& p) {
+        auto entry = r_.string(n, p);
+        if (entry && check_tab_entry(*entry)) {
+          r_.error(n, p, *check_tab_entry(*entry));
+          return;
+        }
+        if (entry)
+          check.entries.push_back(lower(*entry));
+      });
+      if (check.candidate != 0)
+        e.messages_tab.push_back(check);
+    }
+  }
+
+  static std::optional<std::string> check_tab_entry(std::string const& entry) {
+    std::istringstream words(lower(entry));
+    std::string channel_word;
+    std::string direction;
+    std::string status;
+    std::string extra;
+    words >> channel_word >> direction >> status >> extra;
+    bool const ok = (channel_word == "sms" || channel_word == "email") &&
+                    (direction.empty() || direction == "out" || direction == "in") &&
+                    (status.empty() || domain::parse_status(status).has_value()) && extra.empty();
+    if (ok) {
+      return std::nullopt;
+    }
+    return fmt::format(
+        "expected \"<sms|email> [out|in] [status]\" such as \"sms out delivered\"; got {}",
+        quote(entry));
+  }
+
+  void read_history(YAML::Node const& node, std::string const& path, ExpectStep& e) {
+    HistoryCheck h;
+    r_.map(node, path,
+           {{"candidate", [&](auto const& n, auto const& p) { h.candidate = candidate_ref(n, p); },
+             true},
+            {"index",
+             [&](auto const& n, auto const& p) {
+               if (auto i = r_.integer(n, p, -1000000, 1000000))
+                 h.index = static_cast<int>(*i);
+             }},
+            {"raw",
+             [&](auto const& n, auto const& p) {
+               r_.list(n, p, [&](auto const& v, auto const& vp) {
+                 if (auto s = r_.nonempty(v, vp))
+                   h.raw.push_back(*s);
+               });
+             }},
+            {"shown", [&](auto const& n, auto const& p) {
+               r_.list(n, p, [&](auto const& v, auto const& vp) {
+                 auto s = r_.one_of(
+                     v, vp,
+                     names_of({"queued", "sent", "delivered", "failed", "received", "blocked"}));
+                 if (s)
+                   h.shown.push_back(*s);
+               });
+             }}});
+    if (node.IsMap() && !node["raw"] && !node["shown"]) {
+      r_.error(node, path, "expected raw or shown (or both)");
+    }
+    if (h.candidate != 0) {
+      e.history.push_back(h);
+    }
+  }
+
+  void read_requests(YAML::Node const& node, std::string const& path, ExpectStep& e) {
+    r_.map(node, path,
+           {{"sms",
+             [&](auto const& n, auto const& p) {
+               e.provider_requests.push_back({domain::Channel::kSms, r_.count(n, p)});
+               need_provider(domain::Channel::kSms, r_.mark(n), p);
+             }},
+            {"email", [&](auto const& n, auto const& p) {
+               e.provider_requests.push_back({domain::Channel::kEmail, r_.count(n, p)});
+               need_provider(domain::Channel::kEmail, r_.mark(n), p);
+             }}});
+  }
+
+  void read_throughput(YAML::Node const& node, std::string const& path, ExpectStep& e) {
+    ThroughputCheck t;
+    r_.map(node, path,
+           {{"min_per_virtual_second",
+             [&](auto const& n, auto const& p) {
+               t.min_per_virtual_second = r_.number(n, p, 0, 1e12);
+             }},
+            {"min_per_wall_second", [&](auto const& n, auto const& p) {
+               t.min_per_wall_second = r_.number(n, p, 0, 1e12);
+             }}});
+    e.throughput = t;
+  }
+
+  // Checks across sections ---------------------------------------------------
+
+  void cross_check() {
+    std::set<domain::CandidateId> ids = list_ids_;
+    std::set<std::string> tags;
+    for (CandidateSpec const& c : s_.candidates.list) {
+      tags.insert(c.tags.begin(), c.tags.end());
+    }
+    if (auto const& g = s_.candidates.generate) {
+      tags.insert(g->tags.begin(), g->tags.end());
+      for (std::int64_t i = 0; i < g->count; ++i) {
+        if (!ids.insert(g->first_id + i).second) {
+          r_.error(generate_mark_, "candidates.generate.first_id",
+                   fmt::format("generated id {} is also a listed candidate's id; move first_id",
+                               g->first_id + i));
+          break;
+        }
+      }
+    }
+
+    for (Ref const& ref : refs_) {
+      if (ids.count(ref.id) == 0) {
+        r_.error(ref.mark, ref.path, fmt::format("no candidate has id {}", ref.id));
+      }
+    }
+    for (TagRef const& ref : tag_refs_) {
+      if (!ref.tag.empty() && tags.count(ref.tag) == 0) {
+        r_.error(ref.mark, ref.path, fmt::format("no candidate has tag {}", quote(ref.tag)));
+      }
+    }
+    for (Use const& use : uses_) {
+      bool const configured = use.channel == domain::Channel::kSms ? s_.providers.sms.has_value()
+                                                                   : s_.providers.email.has_value();
+      if (!configured) {
+        r_.error(use.mark, use.path,
+                 fmt::format("the scenario configures no {0} provider (add providers.{0})",
+                             domain::to_string(use.channel)));
+      }
+    }
+    for (auto const& [mark, path] : inbound_marks_) {
+      bool const two_way =
+          s_.providers.sms && (s_.providers.sms->kind == domain::ProviderKind::kTwilio ||
+                               s_.providers.sms->kind == domain::ProviderKind::kSyniverse);
+      if (!two_way) {
+        r_.error(mark, path, "inbound SMS needs providers.sms of kind twilio or syniverse");
+      }
+    }
+  }
+
+  struct Ref {
+    domain::CandidateId id;
+    SourceMark mark;
+    std::string path;
+  };
+  struct TagRef {
+    std::string tag;
+    SourceMark mark;
+    std::string path;
+  };
+  struct Use {
+    domain::Channel channel;
+    SourceMark mark;
+    std::string path;
+  };
+
+  Reader& r_;
+  Scenario& s_;
+  std::set<domain::CandidateId> list_ids_;
+  SourceMark generate_mark_;
+  std::string step_path_;
+  std::vector<Ref> refs_;
+  std::vector<TagRef> tag_refs_;
+  std::vector<Use> uses_;
+  std::vector<std::pair<SourceMark, std::string>> inbound_marks_;
+};
+
+}  // namespace
+
+std::string Diagnostic::to_string() const {
+  std::string out = mark.to_string();
+  if (!path.empty()) {
+    out += ": " + path;
+  }
+  return out + ": " + message;
+}
+
+std::string LoadResult::error_text() const {
+  std::string out;
+  for (Diagnostic const& d : errors) {
+    out += d.to_string() + "\n";
+  }
+  return out;
+}
+
+std::span<std::string const> top_level_keys() {
+  return kTopKeys;
+}
+
+std::string closest_key(std::string_view typo, std::span<std::string const> known) {
+  std::string best;
+  std::size_t best_distance = std::max<std::size_t>(2, typo.size() / 3) + 1;
+  std::string const typo_lower = lower(typo);
+  for (std::string const& candidate : known) {
+    std::size_t const d = edit_distance(typo_lower, candidate);
+    if (d < best_distance) {
+      best_distance = d;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+LoadResult load_scenario_text(std::string_view text, std::string const& file_name,
+                              std::string const& base_dir) {
+  LoadResult result;
+  auto fail = [&](int line, int column, std::string message) {
+    result.errors.push_back(
+        Diagnostic{SourceMark{file_name, line, column}, "", std::move(message)});
+    return result;
+  };
+  if (text.size() > kMaxFileBytes) {
+    return fail(0, 0, fmt::format("file is larger than {} bytes", kMaxFileBytes));
+  }
+  if (flow_depth(text) > kMaxFlowDepth) {
+    return fail(0, 0, fmt::format("nesting deeper than {} levels", kMaxFlowDepth));
+  }
+
+  // Syntax first: yaml-cpp stops at the first syntax error.
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (YAML::Exception const& e) {
+    return fail(e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1,
+                fmt::format("invalid YAML: {}", e.msg));
+  } catch (std::exception const& e) {
+    return fail(0, 0, fmt::format("invalid YAML: {}", e.what()));
+  }
+  if (!root.IsDefined() || root.IsNull()) {
+    return fail(1, 1, "the file is empty; expected a scenario mapping with name and steps");
+  }
+
+  Scenario scenario;
+  scenario.file = file_name;
+  scenario.base_dir = base_dir;
+  scenario.clock.start = *parse_iso_time("2024-01-01T09:00:00Z");
+  Reader reader(file_name, base_dir);
+  try {
+    ScenarioReader(reader, scenario).read(root);
+  } catch (std::exception const& e) {
+    // The reader checks node types before reading them; this is a last line of
+    // defence so that no input can end the process.
+    reader.error(reader.mark(root), "", fmt::format("cannot read the scenario: {}", e.what()));
+  }
+
+  // Handlers run in file order but cross-checks run last; sort so that the
+  // errors read top to bottom, CSV files' errors after the scenario's own.
+  result.errors = std::move(reader.errors());
+  std::stable_sort(result.errors.begin(), result.errors.end(),
+                   [&](Diagnostic const& a, Diagnostic const& b) {
+                     auto key = [&](Diagnostic const& d) {
+                       return std::tuple(d.mark.file != file_name, d.mark.line, d.mark.column);
+                     };
+                     return key(a) < key(b);
+                   });
+  if (result.errors.empty()) {
+    result.scenario = std::move(scenario);
+  }
+  return result;
+}
+
+LoadResult load_scenario_file(std::string const& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult result;
+    result.errors.push_back(Diagnostic{SourceMark{path, 0, 0}, "", "cannot open the file"});
+    return result;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string const base = fs::path(path).parent_path().string();
+  return load_scenario_text(text.str(), path, base);
+}
+
+FoundFiles find_scenario_files(std::span<std::string const> paths) {
+  FoundFiles found;
+  for (std::string const& path : paths) {
+    std::error_code ec;
+    if (fs::is_regular_file(path, ec)) {
+      found.files.push_back(path);
+      continue;
+    }
+    if (!fs::is_directory(path, ec)) {
+      found.missing.push_back(path);
+      continue;
+    }
+    std::vector<std::string> in_folder;
+    for (auto const& entry : fs::recursive_directory_iterator(path, ec)) {
+      auto const ext = entry.path().extension();
+      if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) {
+        in_folder.push_back(entry.path().string());
+      }
+    }
+    std::sort(in_folder.begin(), in_folder.end());
+    found.files.insert(found.files.end(), in_folder.begin(), in_folder.end());
+  }
+  return found;
+}
+
+}  // namespace candor::scenarios
