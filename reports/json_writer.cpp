@@ -8,7 +8,7 @@
 namespace candor::reports {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 /// Strings go through UTF-8 repair: nlohmann::json refuses to dump invalid UTF-8.
 json text(std::string_view value) {
@@ -130,7 +130,7 @@ json scenario_json(ScenarioReport const& s, JsonOptions const& options) {
 
 }  // namespace
 
-nlohmann::json to_json(RunReport const& run, JsonOptions const& options) {
+nlohmann::ordered_json to_json(RunReport const& run, JsonOptions const& options) {
   std::int64_t expectations = 0;
   std::int64_t expectations_failed = 0;
   std::int64_t scenarios_passed = 0;

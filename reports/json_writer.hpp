@@ -3,8 +3,8 @@
 // The JSON report: the whole model in one document whose shape is described by
 // reports/report-schema.json (JSON Schema draft 2020-12).
 //
-// Stability: keys are written in a fixed order (objects sorted by key), maps
-// keep their sorted order, and every wall-clock field lives in an object named
+// Stability: keys are written in a fixed order (the order of the schema; count
+// maps sorted by name), and every wall-clock field lives in an object named
 // "wall", so a reader can drop timing by ignoring those objects. The document
 // carries "schema_version"; a change that removes or renames a field bumps it.
 
@@ -28,7 +28,7 @@ struct JsonOptions {
 };
 
 /// The JSON document of `run`. Invalid UTF-8 in report text is replaced by U+FFFD.
-nlohmann::json to_json(RunReport const& run, JsonOptions const& options = {});
+nlohmann::ordered_json to_json(RunReport const& run, JsonOptions const& options = {});
 
 /// Writes to_json(run) to `out`, ending with a newline.
 void write_json(std::ostream& out, RunReport const& run, JsonOptions const& options = {});
