@@ -310,12 +310,22 @@ std::string block_reasons_chart(ScenarioReport const& s, std::string const& id) 
 }
 
 std::string throughput_chart(ScenarioReport const& s, std::string const& id) {
-  auto const seconds = static_cast<double>(s.time_series.bucket_ms) / 1000.0;
+  // Slow scenarios (hours of virtual time) read better per minute than per second.
+  std::int64_t busiest = 0;
+  for (auto const& bucket : s.time_series.buckets) {
+    for (auto const& [status, count] : bucket.entered) {
+      busiest = std::max(busiest, count);
+    }
+  }
+  auto const bucket_seconds = static_cast<double>(s.time_series.bucket_ms) / 1000.0;
+  auto const per_minute = bucket_seconds > 0 && static_cast<double>(busiest) / bucket_seconds < 1;
+  auto const unit_seconds = per_minute ? bucket_seconds / 60.0 : bucket_seconds;
+
   auto rate_series = [&](std::string const& status, std::string const& name) {
     detail::Series one{name, status_color(status == "queued" ? "admitted" : status), {}};
     for (auto const& bucket : s.time_series.buckets) {
       auto const count = static_cast<double>(count_of(bucket.entered, status));
-      one.values.push_back(seconds > 0 ? count / seconds : 0);
+      one.values.push_back(unit_seconds > 0 ? count / unit_seconds : 0);
     }
     return one;
   };
@@ -329,11 +339,12 @@ std::string throughput_chart(ScenarioReport const& s, std::string const& id) {
   series.push_back(rate_series("delivered", "delivered"));
 
   auto const description = fmt::format(
-      "Messages per virtual second entering admitted, sent and delivered, per {} bucket. Overall: "
+      "Messages per virtual {} entering admitted, sent and delivered, per {} bucket. Overall: "
       "{} sent and {} delivered.",
-      format_duration(s.time_series.bucket_ms), s.throughput.sent, s.throughput.delivered);
+      per_minute ? "minute" : "second", format_duration(s.time_series.bucket_ms), s.throughput.sent,
+      s.throughput.delivered);
   return detail::svg_line_chart({id, "Throughput over virtual time", description}, bucket_labels(s),
-                                series, "messages per second");
+                                series, per_minute ? "messages per minute" : "messages per second");
 }
 
 void write_charts(std::ostream& out, ScenarioReport const& s, std::size_t index) {

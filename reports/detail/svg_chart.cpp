@@ -24,19 +24,12 @@ constexpr std::string_view kAxisColor = "#6b7280";
 constexpr std::string_view kGridColor = "#e5e7eb";
 constexpr std::string_view kTextColor = "#1f2937";
 
-/// Short decimal text: "12", "2.5", "0.25".
+/// Short decimal text: "12", "2.5", "0.005" (four significant digits at most).
 std::string number(double value) {
   if (std::abs(value - std::round(value)) < 1e-9) {
     return fmt::format("{}", static_cast<long long>(std::llround(value)));
   }
-  auto text = fmt::format("{:.2f}", value);
-  while (text.back() == '0') {
-    text.pop_back();
-  }
-  if (text.back() == '.') {
-    text.pop_back();
-  }
-  return text;
+  return fmt::format("{:.4g}", value);
 }
 
 std::string coord(double value) {
@@ -145,8 +138,11 @@ bool all_zero(std::vector<Series> const& series) {
 }  // namespace
 
 std::string svg_bar_chart(ChartText const& text, std::vector<Bar> const& bars) {
-  constexpr double kRow = 30;
+  // Rows grow up to 40 px so that a short chart fills its half of a figure row.
   constexpr double kTop = 10;
+  auto const kRow = std::clamp(
+      (kTimeHeight - 2 * kTop) / static_cast<double>(std::max<std::size_t>(bars.size(), 1)), 30.0,
+      40.0);
   constexpr double kLabelRight = 150;
   constexpr double kBarLeft = 158;
   constexpr double kBarMax = kWidth - 150;
@@ -171,12 +167,12 @@ std::string svg_bar_chart(ChartText const& text, std::vector<Bar> const& bars) {
     out += fmt::format(
         "<g><title>{}: {}</title>"
         "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>"
-        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"20\" rx=\"3\" fill=\"{}\"/>"
+        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\" fill=\"{}\"/>"
         "<text x=\"{}\" y=\"{}\" fill=\"{}\">{}</text></g>\n",
-        escape_html(bar.label), escape_html(value_text), coord(kLabelRight), coord(y + 15),
-        escape_html(bar.label), coord(kBarLeft), coord(y + 2), coord(std::max(length, 1.0)),
-        escape_html(bar.color), coord(kBarLeft + length + 6), coord(y + 15), kAxisColor,
-        escape_html(value_text));
+        escape_html(bar.label), escape_html(value_text), coord(kLabelRight),
+        coord(y + kRow / 2 + 4), escape_html(bar.label), coord(kBarLeft), coord(y + 3),
+        coord(std::max(length, 1.0)), coord(kRow - 6), escape_html(bar.color),
+        coord(kBarLeft + length + 6), coord(y + kRow / 2 + 4), kAxisColor, escape_html(value_text));
   }
   return out + "</svg>\n";
 }
