@@ -25,29 +25,16 @@ std::uint64_t count_part(std::uint64_t packed) {
 enum class AppTake : std::uint8_t { kTaken, kFull, kLaterDay };
 
 template <class Map>
-std::int64_t value_of(Map const& map, std::string_view key) {
-  auto const it = map.find(key);
-  return it == map.end() ? 0 : it->second;
+std::int64_t value_of(Map const& map, std::string_view key, std::uint64_t hash) {
+  auto const* value = map.find(key, hash);
+  return value == nullptr ? 0 : *value;
 }
 
 template <class Map>
-void increment(Map& map, std::string_view key) {
-  auto const it = map.find(key);
-  if (it != map.end()) {
-    ++it->second;
-    return;
-  }
-  map.emplace(std::string(key), 1);
-}
-
-template <class Map>
-void decrement(Map& map, std::string_view key) {
-  auto const it = map.find(key);
-  if (it == map.end()) {
-    return;
-  }
-  if (--it->second <= 0) {
-    map.erase(it);
+void decrement(Map& map, std::string_view key, std::uint64_t hash) {
+  auto* value = map.find(key, hash);
+  if (value != nullptr && *value > 0) {
+    --*value;
   }
 }
 
@@ -121,8 +108,10 @@ QuotaBook::~QuotaBook() = default;
 domain::BlockReason QuotaBook::try_take(std::int64_t day, std::string_view phone,
                                         std::string_view candidate_number,
                                         QuotaLimits const& limits, std::int64_t* counted_day) {
-  auto const phone_shard = shard_of(phone);
-  auto const candidate_shard = candidate_number.empty() ? phone_shard : shard_of(candidate_number);
+  auto const phone_hash = detail::hash_key(phone);
+  auto const candidate_hash = detail::hash_key(candidate_number);
+  auto const phone_shard = shard_of(phone_hash);
+  auto const candidate_shard = candidate_number.empty() ? phone_shard : shard_of(candidate_hash);
   auto const app_limit =
       limits.application
           ? static_cast<std::uint64_t>(std::clamp<std::int64_t>(*limits.application, 0, kCountMax))
@@ -163,8 +152,9 @@ domain::BlockReason QuotaBook::try_take(std::int64_t day, std::string_view phone
     auto& candidates = shards_[candidate_shard].candidates;
     if (limits.per_candidate) {
       auto const limit = *limits.per_candidate;
-      if (value_of(phones, phone) >= limit ||
-          (!candidate_number.empty() && value_of(candidates, candidate_number) >= limit)) {
+      if (value_of(phones, phone, phone_hash) >= limit ||
+          (!candidate_number.empty() &&
+           value_of(candidates, candidate_number, candidate_hash) >= limit)) {
         return domain::BlockReason::kCandidateDailyLimit;
       }
     }
@@ -177,9 +167,9 @@ domain::BlockReason QuotaBook::try_take(std::int64_t day, std::string_view phone
       return domain::BlockReason::kApplicationDailyLimit;
     }
 
-    increment(phones, phone);
+    ++phones.get_or_insert(phone, phone_hash);
     if (!candidate_number.empty()) {
-      increment(candidates, candidate_number);
+      ++candidates.get_or_insert(candidate_number, candidate_hash);
     }
     return domain::BlockReason::kNone;
   }
@@ -191,14 +181,16 @@ void QuotaBook::give_back(std::int64_t day, std::string_view phone,
     return;
   }
 
-  auto const phone_shard = shard_of(phone);
-  auto const candidate_shard = candidate_number.empty() ? phone_shard : shard_of(candidate_number);
+  auto const phone_hash = detail::hash_key(phone);
+  auto const candidate_hash = detail::hash_key(candidate_number);
+  auto const phone_shard = shard_of(phone_hash);
+  auto const candidate_shard = candidate_number.empty() ? phone_shard : shard_of(candidate_hash);
   ShardLocks locks(shards_, phone_shard, candidate_shard);
   if (shards_[phone_shard].day == day) {
-    decrement(shards_[phone_shard].phones, phone);
+    decrement(shards_[phone_shard].phones, phone, phone_hash);
   }
   if (!candidate_number.empty() && shards_[candidate_shard].day == day) {
-    decrement(shards_[candidate_shard].candidates, candidate_number);
+    decrement(shards_[candidate_shard].candidates, candidate_number, candidate_hash);
   }
 
   auto current = application_.load(std::memory_order_relaxed);
@@ -224,12 +216,13 @@ void QuotaBook::load(std::int64_t day, std::vector<QuotaCount> const& counts) {
     if (entry.count <= 0) {
       continue;
     }
+    auto const hash = detail::hash_key(entry.key);
     switch (entry.scope) {
       case QuotaScope::kPhone:
-        shards_[shard_of(entry.key)].phones[entry.key] = entry.count;
+        shards_[shard_of(hash)].phones.get_or_insert(entry.key, hash) = entry.count;
         break;
       case QuotaScope::kCandidate:
-        shards_[shard_of(entry.key)].candidates[entry.key] = entry.count;
+        shards_[shard_of(hash)].candidates.get_or_insert(entry.key, hash) = entry.count;
         break;
       case QuotaScope::kApplication:
         application = std::min<std::uint64_t>(static_cast<std::uint64_t>(entry.count), kCountMax);
@@ -249,12 +242,13 @@ std::int64_t QuotaBook::count(std::int64_t day, QuotaScope scope, std::string_vi
     return day_part(packed) == day ? static_cast<std::int64_t>(count_part(packed)) : 0;
   }
 
-  auto const& shard = shards_[shard_of(key)];
+  auto const hash = detail::hash_key(key);
+  auto const& shard = shards_[shard_of(hash)];
   std::lock_guard lock(shard.mutex);
   if (shard.day != day) {
     return 0;
   }
-  return value_of(scope == QuotaScope::kPhone ? shard.phones : shard.candidates, key);
+  return value_of(scope == QuotaScope::kPhone ? shard.phones : shard.candidates, key, hash);
 }
 
 std::optional<std::int64_t> QuotaBook::day() const {
@@ -265,10 +259,10 @@ std::optional<std::int64_t> QuotaBook::day() const {
   return day;
 }
 
-std::size_t QuotaBook::shard_of(std::string_view key) const {
-  // The map hashes the low bits; the shard takes the high ones so that keys in
-  // one shard still spread over its buckets.
-  return (KeyHash{}(key) >> 32) % kShards;
+std::size_t QuotaBook::shard_of(std::uint64_t hash) {
+  // The map uses the low bits; the shard takes the high ones so that keys in one
+  // shard still spread over its slots.
+  return (hash >> 58) % kShards;
 }
 
 std::int64_t QuotaBook::advance_day(std::int64_t day) {

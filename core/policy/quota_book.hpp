@@ -17,15 +17,14 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/domain/types.hpp"
+#include "core/policy/detail/flat_string_map.hpp"
 
 namespace candor::policy {
 
@@ -84,13 +83,8 @@ class QuotaBook {
   std::optional<std::int64_t> day() const;
 
  private:
-  struct KeyHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view key) const {
-      return std::hash<std::string_view>{}(key);
-    }
-  };
-  using Counters = std::unordered_map<std::string, std::int64_t, KeyHash, std::equal_to<>>;
+  /// A counter given back to zero keeps its entry until the next day.
+  using Counters = detail::FlatStringMap<std::int64_t>;
 
   struct alignas(64) Shard {
     mutable std::mutex mutex;
@@ -102,7 +96,7 @@ class QuotaBook {
 
   class ShardLocks;
 
-  std::size_t shard_of(std::string_view key) const;
+  static std::size_t shard_of(std::uint64_t hash);
   std::int64_t advance_day(std::int64_t day);
 
   std::array<Shard, kShards> shards_;

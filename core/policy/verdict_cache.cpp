@@ -1,5 +1,6 @@
 #include "core/policy/verdict_cache.hpp"
 
+#include <algorithm>
 #include <mutex>
 
 namespace candor::policy {
@@ -13,26 +14,38 @@ bool VerdictCache::find(std::string_view raw, StaticVerdict& out) const {
   if (per_shard_ == 0) {
     return false;
   }
-  auto& shard = shard_of(raw);
+  auto const hash = detail::hash_key(raw);
+  auto& shard = shard_of(hash);
   std::shared_lock lock(shard.mutex);
-  auto const it = shard.map.find(raw);
-  if (it == shard.map.end()) {
+  auto const* packed = shard.map.find(raw, hash);
+  if (packed == nullptr) {
     return false;
   }
-  out = it->second;
+  out.reason = packed->reason;
+  out.e164.assign(packed->e164, packed->e164_size);
+  out.region.assign(packed->region, packed->region_size);
   return true;
 }
 
 void VerdictCache::insert(std::string_view raw, StaticVerdict const& verdict) {
-  if (per_shard_ == 0) {
+  PackedVerdict packed;
+  if (per_shard_ == 0 || verdict.e164.size() > sizeof(packed.e164) ||
+      verdict.region.size() > sizeof(packed.region)) {
     return;
   }
-  auto& shard = shard_of(raw);
+  packed.reason = verdict.reason;
+  packed.e164_size = static_cast<std::uint8_t>(verdict.e164.size());
+  packed.region_size = static_cast<std::uint8_t>(verdict.region.size());
+  std::copy(verdict.e164.begin(), verdict.e164.end(), packed.e164);
+  std::copy(verdict.region.begin(), verdict.region.end(), packed.region);
+
+  auto const hash = detail::hash_key(raw);
+  auto& shard = shard_of(hash);
   std::unique_lock lock(shard.mutex);
-  if (shard.map.size() >= per_shard_ && shard.map.find(raw) == shard.map.end()) {
+  if (shard.map.size() >= per_shard_ && shard.map.find(raw, hash) == nullptr) {
     shard.map.clear();
   }
-  shard.map.try_emplace(std::string(raw), verdict);
+  shard.map.get_or_insert(raw, hash) = packed;
 }
 
 std::size_t VerdictCache::size() const {
@@ -44,9 +57,9 @@ std::size_t VerdictCache::size() const {
   return total;
 }
 
-VerdictCache::Shard& VerdictCache::shard_of(std::string_view raw) const {
+VerdictCache::Shard& VerdictCache::shard_of(std::uint64_t hash) const {
   // High bits pick the shard; the shard's map uses the low ones.
-  return shards_[(KeyHash{}(raw) >> 32) % kShards];
+  return shards_[(hash >> 58) % kShards];
 }
 
 }  // namespace candor::policy

@@ -5,13 +5,13 @@
 
 #include <array>
 #include <cstddef>
-#include <functional>
+#include <cstdint>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "core/domain/types.hpp"
+#include "core/policy/detail/flat_string_map.hpp"
 
 namespace candor::policy {
 
@@ -37,20 +37,25 @@ class VerdictCache {
   bool find(std::string_view raw, StaticVerdict& out) const;
 
   /// Remembers `verdict` for `raw`. A full shard is emptied first: the cache
-  /// stays bounded and follows a changing population of numbers.
+  /// stays bounded and follows a changing population of numbers. A verdict whose
+  /// E.164 is over 16 characters or region over 3 (none libphonenumber gives) is
+  /// not kept.
   void insert(std::string_view raw, StaticVerdict const& verdict);
 
   /// Entries held now.
   std::size_t size() const;
 
  private:
-  struct KeyHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view key) const {
-      return std::hash<std::string_view>{}(key);
-    }
+  /// StaticVerdict without heap strings, so that a cache slot (hash, key and
+  /// verdict) fills exactly one cache line.
+  struct PackedVerdict {
+    domain::BlockReason reason = domain::BlockReason::kNone;
+    std::uint8_t e164_size = 0;
+    std::uint8_t region_size = 0;
+    char region[3] = {};
+    char e164[16] = {};
   };
-  using Map = std::unordered_map<std::string, StaticVerdict, KeyHash, std::equal_to<>>;
+  using Map = detail::FlatStringMap<PackedVerdict>;
 
   struct alignas(64) Shard {
     mutable std::shared_mutex mutex;
@@ -58,7 +63,7 @@ class VerdictCache {
   };
   static constexpr std::size_t kShards = 64;
 
-  Shard& shard_of(std::string_view raw) const;
+  Shard& shard_of(std::uint64_t hash) const;
 
   std::size_t per_shard_;
   mutable std::array<Shard, kShards> shards_;

@@ -1,0 +1,71 @@
+#include "core/policy/detail/flat_string_map.hpp"
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace candor::policy::detail {
+namespace {
+
+TEST(FlatStringMap, FindsWhatWasInsertedAcrossGrowth) {
+  FlatStringMap<int> map;
+  for (int i = 0; i < 10'000; ++i) {
+    auto const key = "+1212555" + std::to_string(i);
+    map.get_or_insert(key, hash_key(key)) = i;
+  }
+
+  EXPECT_EQ(map.size(), 10'000u);
+  for (int i = 0; i < 10'000; ++i) {
+    auto const key = "+1212555" + std::to_string(i);
+    auto const* value = map.find(key, hash_key(key));
+    ASSERT_NE(value, nullptr) << key;
+    EXPECT_EQ(*value, i);
+  }
+  EXPECT_EQ(map.find("absent", hash_key("absent")), nullptr);
+}
+
+TEST(FlatStringMap, KeepsKeysApartWhenTheirHashesCollide) {
+  FlatStringMap<int> map;
+  map.get_or_insert("a", 42) = 1;
+  map.get_or_insert("b", 42) = 2;
+  map.get_or_insert(std::string(40, 'c'), 42) = 3;
+
+  EXPECT_EQ(*map.find("a", 42), 1);
+  EXPECT_EQ(*map.find("b", 42), 2);
+  EXPECT_EQ(*map.find(std::string(40, 'c'), 42), 3);
+  EXPECT_EQ(map.find("d", 42), nullptr);
+  EXPECT_EQ(map.size(), 3u);
+}
+
+TEST(FlatStringMap, GetOrInsertStartsAtZeroAndKeepsExisting) {
+  FlatStringMap<long> map;
+  EXPECT_EQ(++map.get_or_insert("k", hash_key("k")), 1);
+  EXPECT_EQ(++map.get_or_insert("k", hash_key("k")), 2);
+  EXPECT_EQ(map.size(), 1u);
+}
+
+TEST(FlatStringMap, ClearEmptiesAndStaysUsable) {
+  FlatStringMap<int> map;
+  map.get_or_insert("k", hash_key("k")) = 5;
+  map.clear();
+  EXPECT_EQ(map.size(), 0u);
+  EXPECT_EQ(map.find("k", hash_key("k")), nullptr);
+  map.get_or_insert("k", hash_key("k")) = 6;
+  EXPECT_EQ(*map.find("k", hash_key("k")), 6);
+}
+
+TEST(FlatStringMap, VisitsEveryEntry) {
+  FlatStringMap<int> map;
+  map.get_or_insert("a", hash_key("a")) = 1;
+  map.get_or_insert("b", hash_key("b")) = 2;
+  int sum = 0;
+  map.for_each([&](std::string_view, int value) { sum += value; });
+  EXPECT_EQ(sum, 3);
+}
+
+TEST(HashKey, NeverGivesTheEmptyMarker) {
+  EXPECT_NE(hash_key(""), 0u);
+}
+
+}  // namespace
+}  // namespace candor::policy::detail
