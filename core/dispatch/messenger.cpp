@@ -91,7 +91,7 @@ class Messenger::Core : public std::enable_shared_from_this<Core> {
 
   ~Core() { shutdown(); }
 
-  Status start();
+  candor::Status start();
   Result<SendResult> send(SendRequest const& request);
   void on_status(domain::StatusUpdate update);
   void on_inbound(webhooks::InboundSms message);
@@ -171,7 +171,7 @@ class Messenger::Core : public std::enable_shared_from_this<Core> {
 // ---------------------------------------------------------------------------
 // Start and stop
 
-Status Messenger::Core::start() {
+candor::Status Messenger::Core::start() {
   auto const now = clock_.now();
   auto const day = policy_.day_of(now);
   auto counts = store_.quota_counts(day);
@@ -743,7 +743,7 @@ Messenger::~Messenger() {
   core_->shutdown();
 }
 
-Status Messenger::start() {
+candor::Status Messenger::start() {
   return core_->start();
 }
 
