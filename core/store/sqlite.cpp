@@ -1,5 +1,6 @@
 #include "core/store/sqlite.hpp"
 
+#include <mutex>
 #include <utility>
 
 #include <fmt/format.h>
@@ -42,6 +43,13 @@ void check_bind(int rc) {
 // Database ------------------------------------------------------------------
 
 Result<Database> Database::open(std::string const& path) {
+  // The store keeps its own mutex and never asks SQLite for memory statistics,
+  // whose bookkeeping takes a global lock on every allocation. This only works
+  // before SQLite initialises; if another part of the process got there first
+  // the call fails harmlessly.
+  static std::once_flag configured;
+  std::call_once(configured, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+
   sqlite3* db = nullptr;
   int const flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   int const rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
@@ -127,9 +135,10 @@ Statement::Use& Statement::Use::bind(int index, std::int64_t value) {
 }
 
 Statement::Use& Statement::Use::bind(int index, std::string_view value) {
-  // SQLITE_TRANSIENT copies: the view may not outlive the step.
+  // SQLITE_STATIC saves a copy per value: the caller keeps the text alive until
+  // this Use is destroyed, and the destructor unbinds before that.
   check_bind(sqlite3_bind_text64(statement_->stmt_, index, value.data(), value.size(),
-                                 SQLITE_TRANSIENT, SQLITE_UTF8));
+                                 SQLITE_STATIC, SQLITE_UTF8));
   return *this;
 }
 

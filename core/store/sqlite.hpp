@@ -71,6 +71,8 @@ class Statement {
 
     Use& bind(int index, std::int64_t value);
     Use& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
+    /// Binds text without copying it: `value` must stay alive until this Use is
+    /// destroyed.
     Use& bind(int index, std::string_view value);
     Use& bind(int index, std::optional<std::int64_t> value);
     Use& bind_null(int index);

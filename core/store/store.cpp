@@ -661,6 +661,9 @@ Result<std::unique_ptr<Store>> Store::open(std::string const& path, StoreOptions
   CANDOR_RETURN_IF_ERROR(db->exec("PRAGMA foreign_keys = ON"));
   CANDOR_RETURN_IF_ERROR(db->exec(options.synchronous_full ? "PRAGMA synchronous = FULL"
                                                            : "PRAGMA synchronous = NORMAL"));
+  // PRAGMA takes no bound parameters; the value is a number from the options.
+  CANDOR_RETURN_IF_ERROR(
+      db->exec(fmt::format("PRAGMA cache_size = {}", -std::max(options.cache_size_kib, 64))));
   CANDOR_RETURN_IF_ERROR(migrate(*db));
 
   auto impl = std::make_unique<Impl>(std::move(*db));

@@ -31,6 +31,8 @@ struct StoreOptions {
   /// synchronous=NORMAL in WAL mode: durable across process crashes, may lose
   /// the last transactions on power loss. FULL when true.
   bool synchronous_full = false;
+  /// SQLite's page cache for the connection, in KiB. Default 16 MiB.
+  int cache_size_kib = 16 * 1024;
 };
 
 /// An outbound message to insert, admitted (status kQueued) or blocked.
