@@ -100,7 +100,9 @@ struct WebhookServer::Impl {
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(tcp::socket socket);
-  asio::awaitable<void> reply_and_close(beast::tcp_stream& stream, int status, std::string reason);
+  /// `reason` must stay alive until the returned awaitable completes.
+  asio::awaitable<void> reply_and_close(beast::tcp_stream& stream, int status,
+                                        std::string const& reason);
 };
 
 asio::awaitable<void> WebhookServer::Impl::accept_loop() {
@@ -130,7 +132,7 @@ asio::awaitable<void> WebhookServer::Impl::accept_loop() {
 }
 
 asio::awaitable<void> WebhookServer::Impl::reply_and_close(beast::tcp_stream& stream, int status,
-                                                           std::string reason) {
+                                                           std::string const& reason) {
   router->count_bad_request();
   auto response = to_response(
       WebhookReply{.status = status, .content_type = "text/plain", .body = reason + "\n"}, 11,
@@ -158,14 +160,15 @@ asio::awaitable<void> WebhookServer::Impl::serve(tcp::socket socket) {
       co_return;
     }
     if (ec == http::error::body_limit) {
-      co_await reply_and_close(stream, 413,
-                               fmt::format("body larger than {} bytes", options.max_body_bytes));
+      auto const reason = fmt::format("body larger than {} bytes", options.max_body_bytes);
+      co_await reply_and_close(stream, 413, reason);
       co_return;
     }
     if (ec) {
       // Anything else the parser refused is a malformed request; a broken
       // connection makes the reply fail quietly.
-      co_await reply_and_close(stream, 400, fmt::format("malformed request: {}", ec.message()));
+      auto const reason = fmt::format("malformed request: {}", ec.message());
+      co_await reply_and_close(stream, 400, reason);
       co_return;
     }
 

@@ -471,7 +471,7 @@ TEST(SmtpMessage, LongEncodedTextSplitsBetweenCharacters) {
   }
   EXPECT_EQ(encode_header_text(text),
             "=?UTF-8?B?w6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6k=?=\r\n"
-            " =?UTF-8?B?w6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOp?=");
+            " =?UTF-8?B?w6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOp?=");
 }
 
 TEST(SmtpMessage, AsciiTextStaysAsItIs) {
