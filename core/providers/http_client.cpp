@@ -257,6 +257,10 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
               .count();
       ++exchanges_;
 
+      // Limitation: a timeout or broken connection after the request was written is
+      // retried although the server may have taken it, so a message can go out twice —
+      // Twilio and SCG offer no idempotency key; the duplicate is rare and the outcome
+      // and external_id / StatusCallback id still tie both to one message.
       bool const retryable = result.response ? is_retryable_status(result.response->status)
                                              : result.failure == HttpFailure::kConnect ||
                                                    result.failure == HttpFailure::kTimeout ||

@@ -206,6 +206,28 @@ TEST(HttpClient, ReadTimeoutIsReported) {
   EXPECT_EQ(result.failure, HttpFailure::kTimeout);
 }
 
+// Pins the Limitation in http_client.cpp: a request the server received but did
+// not answer in time is sent again.
+TEST(HttpClient, TimedOutRequestIsSentAgain) {
+  LoopbackServer server([](RecordedRequest const&, int n) {
+    return n == 1 ? Reply{.hang = true} : Reply{200, "{}"};
+  });
+  IoThread io;
+  clock::SystemClock clock;
+  HttpClient client(
+      io.io(), clock,
+      {.max_attempts = 2, .backoff_base = 1ms, .backoff_cap = 1ms, .read_timeout = 100ms});
+
+  auto future = send(client, post(server.base_url() + "/", "same"), 5);
+  auto result = get(future);
+
+  ASSERT_TRUE(result.response);
+  EXPECT_EQ(result.response->status, 200);
+  auto const requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].body, requests[1].body);
+}
+
 TEST(HttpClient, BadUrlIsNotRetried) {
   IoThread io;
   clock::SystemClock clock;
