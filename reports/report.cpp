@@ -354,7 +354,7 @@ std::string format_iso8601(std::int64_t unix_ms) {
 
 std::string format_duration(std::int64_t ms) {
   if (ms < 0) {
-    return "-" + format_duration(-ms);
+    return fmt::format("-{}", format_duration(-ms));
   }
   if (ms < 1'000) {
     return fmt::format("{} ms", ms);
