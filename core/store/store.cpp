@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "core/common/log.hpp"
 #include "core/store/schema.hpp"
 #include "core/store/sqlite.hpp"
 
@@ -65,16 +66,16 @@ Error damaged(std::string const& path, std::string_view table, std::int64_t id,
 }
 
 // Reads an enumeration stored by name, or reports the damaged row.
-// The row's id is in column `id_column`, for the error message.
+// The row's id is in column 0, for the error message.
 // Parse is one of domain::parse_*, returning std::optional<Enum>.
 template <class Parse,
           class Enum = typename std::invoke_result_t<Parse, std::string_view>::value_type>
 Result<Enum> read_enum(Statement::Use const& row, int column, Parse parse, std::string const& path,
-                       std::string_view table, std::string_view field, int id_column = 0) {
+                       std::string_view table, std::string_view field) {
   auto const text = row.text(column);
   auto const value = parse(text);
   if (!value) {
-    return damaged(path, table, row.int64(id_column), field, text);
+    return damaged(path, table, row.int64(0), field, text);
   }
   return *value;
 }
@@ -89,16 +90,21 @@ Result<domain::Message> read_message(Statement::Use const& row, std::string cons
   auto kind = field(4, domain::parse_context_kind, "context kind");
   auto status = field(12, domain::parse_status, "status");
   auto reason = field(13, domain::parse_block_reason, "block reason");
-  if (!channel)
+  if (!channel) {
     return channel.error();
-  if (!direction)
+  }
+  if (!direction) {
     return direction.error();
-  if (!kind)
+  }
+  if (!kind) {
     return kind.error();
-  if (!status)
+  }
+  if (!status) {
     return status.error();
-  if (!reason)
+  }
+  if (!reason) {
     return reason.error();
+  }
 
   domain::Message m;
   m.id = row.int64(0);
@@ -154,6 +160,8 @@ domain::Candidate read_candidate(Statement::Use const& row) {
 
 // Cursors are the hex form of "1:<created_ms>:<id>": opaque to callers, and the
 // leading version lets the format change without misreading old cursors.
+// Limitation: a cursor is not signed, so an edited one pages from wherever it
+// points — it only names a position in the caller's own candidate's messages.
 std::string encode_cursor(std::int64_t created_ms, MessageId id) {
   auto const plain = fmt::format("1:{}:{}", created_ms, id);
   std::string out;
@@ -668,6 +676,8 @@ Result<std::unique_ptr<Store>> Store::open(std::string const& path, StoreOptions
 
   auto impl = std::make_unique<Impl>(std::move(*db));
   CANDOR_RETURN_IF_ERROR(impl->prepare_all());
+  log::get("store").info("opened path={} schema_version={} synchronous={}", path,
+                         latest_schema_version(), options.synchronous_full ? "full" : "normal");
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 

@@ -6,6 +6,12 @@
 // SQLite in WAL mode behind one connection and one mutex: every method is
 // thread-safe and each write is one transaction. Statements are prepared once.
 // The schema is versioned and migrated forward on open().
+//
+// Times are stored as Unix milliseconds.
+// Limitation: the sub-millisecond part of a TimePoint is dropped on the way in —
+// no provider, report or recruiter works finer than a millisecond.
+//
+// Phone numbers are compared as stored: callers store and look up E.164.
 
 #include <cstddef>
 #include <cstdint>

@@ -147,6 +147,21 @@ TEST(Store, AdmitKeepsGivenHistoryAndFields) {
   EXPECT_EQ(got.history[0].detail, "bulk");
 }
 
+// Limitation pinned: times are stored in milliseconds.
+TEST(Store, TimesKeepMillisecondsOnly) {
+  auto store = memory_store();
+  auto m = sms(1, 1000);
+  m.created_at += std::chrono::microseconds(750);
+  m.updated_at = m.created_at;
+
+  auto const id = admit_one(*store, NewMessage{.message = m});
+
+  auto found = store->find_message(id);
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ((*found)->created_at, at_ms(1000));
+  EXPECT_EQ((*found)->history[0].at, at_ms(1000));
+}
+
 TEST(Store, AdmitCountsQuotaForAdmittedMessagesOnly) {
   auto store = memory_store();
   std::vector<NewMessage> batch{
