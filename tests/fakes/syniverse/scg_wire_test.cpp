@@ -69,6 +69,13 @@ TEST(ScgWire, RefusesBadSendsWithDocumentedCodes) {
   }
 }
 
+// Pins the Limitation in parse_send_request: a bare sender id is not accepted.
+TEST(ScgWire, LimitationBareSenderIdIsRefused) {
+  auto const error = error_of(R"({"from":"chan1","to":["+15551231234"],"body":"x"})");
+
+  EXPECT_EQ(error.code, "SCG_ERROR_40018");
+}
+
 TEST(ScgWire, ErrorBodyHasTheDocumentedShape) {
   ScgError const error{.http_status = 401, .code = "SCG_ERROR_4010", .description = "No"};
 
