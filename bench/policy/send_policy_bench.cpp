@@ -125,7 +125,9 @@ void run_decisions(benchmark::State& state, SendPolicy& policy) {
   state.SetItemsProcessed(state.iterations());
 }
 
-void BM_SendPolicy_Decide(benchmark::State& state) { run_decisions(state, warm_policy()); }
+void BM_SendPolicy_Decide(benchmark::State& state) {
+  run_decisions(state, warm_policy());
+}
 BENCHMARK(BM_SendPolicy_Decide);
 
 void BM_SendPolicy_DecideTwoThreads(benchmark::State& state) {
