@@ -235,6 +235,7 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
 
   mutable std::mutex mutex;
   std::condition_variable callbacks_changed;
+  std::condition_variable stopped_changed;
   std::vector<OutcomeWeight> outcomes;
   CallbackDelays delays;
   CallbackFaults faults;
@@ -244,7 +245,7 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
   std::vector<CallbackRecord> callbacks;
   std::set<clock::TimerId> timers;
   std::uint64_t next_sequence = 1;
-  bool stopped = false;
+  bool stopped = true;
 
   // -------------------------------------------------------------------------------------
   // Authentication and lookup.
@@ -936,11 +937,12 @@ FakeTwilio::~FakeTwilio() {
 }
 
 Status FakeTwilio::start() {
-  {
+  auto status = impl_->server.start();
+  if (status) {
     std::lock_guard lock(impl_->mutex);
     impl_->stopped = false;
   }
-  return impl_->server.start();
+  return status;
 }
 
 void FakeTwilio::stop() {
@@ -954,6 +956,12 @@ void FakeTwilio::stop() {
     impl_->clock.cancel(id);
   }
   impl_->server.stop();
+  impl_->stopped_changed.notify_all();
+}
+
+void FakeTwilio::wait_until_stopped() {
+  std::unique_lock lock(impl_->mutex);
+  impl_->stopped_changed.wait(lock, [&] { return impl_->stopped; });
 }
 
 std::string FakeTwilio::base_url() const {

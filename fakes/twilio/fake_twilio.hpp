@@ -186,6 +186,9 @@ class FakeTwilio {
   /// Stops serving and cancels callbacks not yet due; callbacks in flight complete.
   /// Idempotent; start() may serve again.
   void stop();
+  /// Blocks until stop() is called from another thread (for a command-line runner that
+  /// serves until interrupted). Returns at once when not running.
+  void wait_until_stopped();
 
   std::string base_url() const;
   std::uint16_t port() const;

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -32,9 +33,11 @@ std::string field(http::Fields const& fields, std::string_view name) {
 
 /// Checks `message` against schema api.v2010.account.message of the shared spec.
 void expect_matches_schema(json const& message) {
-  std::ifstream in(std::string(CANDOR_SHARED_DIR) + "/spec/twilio_api_v2010.json");
-  ASSERT_TRUE(in.good());
-  auto const spec = json::parse(in);
+  static json const spec = [] {
+    std::ifstream in(std::string(CANDOR_SHARED_DIR) + "/spec/twilio_api_v2010.json");
+    return json::parse(in, nullptr, false);
+  }();
+  ASSERT_FALSE(spec.is_discarded()) << "cannot read the shared Twilio spec";
   auto const& schemas = spec["components"]["schemas"];
   auto const& properties = schemas["api.v2010.account.message"]["properties"];
 
@@ -514,6 +517,15 @@ TEST_F(FakeTwilioTest, InboundNeedsAUrlAndValidNumbers) {
   EXPECT_EQ(no_url.error().code, Errc::kFailedPrecondition);
   EXPECT_EQ(fake_->send_inbound({.from = "garbage", .body = "hi"}).error().code,
             Errc::kInvalidArgument);
+}
+
+TEST_F(FakeTwilioTest, WaitUntilStoppedReturnsOnceStopped) {
+  start_fake();
+  std::thread runner([&] { fake_->wait_until_stopped(); });
+  fake_->stop();
+  runner.join();
+  fake_->wait_until_stopped();  // already stopped: returns at once
+  EXPECT_TRUE(create(service_form()).error.has_value());
 }
 
 TEST_F(FakeTwilioTest, StopCancelsPendingCallbacks) {
