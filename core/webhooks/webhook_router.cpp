@@ -182,6 +182,8 @@ WebhookReply WebhookRouter::handle(WebhookRequest const& request) {
     return reject(404, "no webhook at this path");
   }
 
+  // Limitation: Twilio webhooks configured as GET are answered 405 — candor's
+  // setup configures POST, the default, and GET would put the data in the URL.
   if (request.method != "POST") {
     auto reply = reject(405, "webhooks accept POST only");
     reply.headers.emplace_back("Allow", "POST");

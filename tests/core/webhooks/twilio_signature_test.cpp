@@ -202,6 +202,14 @@ TEST(TwilioSignature, RefusesBodyThatDoesNotMatchItsHash) {
                                                    "a9nBmqA0ju/hNViExpshrM61xv4="));
 }
 
+TEST(TwilioSignature, OnlyApostropheReencodingIsTried) {
+  // Limitation pinned: a signer that encoded '@' in the query is not matched.
+  auto const signature =
+      twilio_signature(kToken, "https://mycompany.com/myapp.php?to=a%40b", call_params());
+  EXPECT_FALSE(validate_twilio_signature(kToken, "https://mycompany.com/myapp.php?to=a@b",
+                                         call_params(), signature));
+}
+
 TEST(TwilioSignature, UrlVariantsCoverPortsAndApostrophes) {
   EXPECT_EQ(twilio_url_variants("https://a.example/x"),
             (std::vector<std::string>{"https://a.example/x", "https://a.example:443/x"}));
