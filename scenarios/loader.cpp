@@ -514,7 +514,7 @@ std::vector<std::string> names_of(std::initializer_list<char const*> names) {
 std::vector<std::string> outcome_results(domain::ProviderKind kind) {
   switch (kind) {
     case domain::ProviderKind::kTwilio:
-      return names_of({"delivered", "undelivered", "failed", "sent", "rejected"});
+      return names_of({"delivered", "undelivered", "failed", "sent"});
     case domain::ProviderKind::kSyniverse:
       return names_of({"delivered", "failed", "expired", "sent", "rejected"});
     default:
@@ -765,10 +765,7 @@ class ScenarioReader {
           }},
          {"duplicate_callbacks", share(f.duplicate_callbacks)},
          {"reorder_callbacks", share(f.reorder_callbacks)},
-         {"drop_callbacks", share(f.drop_callbacks)},
-         {"webhook_delay",
-          [&](auto const& n, auto const& p) { assign(f.webhook_delay, r_.duration(n, p)); }},
-         {"webhook_failures", share(f.webhook_failures)}});
+         {"drop_callbacks", share(f.drop_callbacks)}});
     return f;
   }
 
@@ -788,9 +785,7 @@ class ScenarioReader {
          {"start", [&](auto const& n,
                        auto const& p) { assign(b.start_request, r_.integer(n, p, 1, INT64_MAX)); }},
          {"count",
-          [&](auto const& n, auto const& p) { assign(b.count, r_.integer(n, p, 1, INT64_MAX)); }},
-         {"retry_after",
-          [&](auto const& n, auto const& p) { b.retry_after = r_.duration(n, p); }}});
+          [&](auto const& n, auto const& p) { assign(b.count, r_.integer(n, p, 1, INT64_MAX)); }}});
     if (ok) {
       f.bursts.push_back(b);
     }

@@ -69,12 +69,11 @@ struct OutcomeSpec {
 struct BurstSpec {
   /// 429, 500, 502, 503 or 504.
   int http_status = 503;
-  /// The burst starts at this API request (1-based, counted by the fake).
+  /// The burst starts at this API request, counted from 1 = the first request
+  /// after the faults are applied (the start of the run, or a set_faults step).
   std::int64_t start_request = 1;
   /// How many consecutive requests get the error.
   std::int64_t count = 1;
-  /// Retry-After sent with the errors, if any.
-  std::optional<Duration> retry_after;
 };
 
 /// Misbehaviour of a fake, all off by default.
@@ -82,18 +81,14 @@ struct FaultSpec {
   std::vector<BurstSpec> bursts;
   /// Added before the fake answers each API request (virtual time).
   Duration latency{0};
-  /// API requests whose connection is reset without an answer (1-based).
+  /// API requests whose connection is reset without an answer, counted like
+  /// BurstSpec::start_request.
   std::vector<std::int64_t> reset_requests;
   /// Shares of status callbacks (0..1) sent twice, swapped with the next one,
   /// or never sent.
   double duplicate_callbacks = 0.0;
   double reorder_callbacks = 0.0;
   double drop_callbacks = 0.0;
-  /// Extra delay before each callback reaches the core's webhook.
-  Duration webhook_delay{0};
-  /// Share of callback deliveries answered 500 by the core's side (the fake
-  /// retries them as its provider would).
-  double webhook_failures = 0.0;
 
   friend bool operator==(FaultSpec const&, FaultSpec const&) = default;
 };

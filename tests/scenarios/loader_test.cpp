@@ -34,7 +34,7 @@ providers:
       - {result: undelivered, weight: 1, error_code: "30003"}
     callback_delays: {sent: 1s, delivered: 5s}
     faults:
-      bursts: [{status: 429, start: 2, count: 3, retry_after: 1s}]
+      bursts: [{status: 429, start: 2, count: 3}]
       duplicate_callbacks: 0.1
   email:
     kind: smtp
