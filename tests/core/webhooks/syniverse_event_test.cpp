@@ -58,7 +58,8 @@ TEST(SyniverseEvent, ParsesInboundMessage) {
 
 TEST(SyniverseEvent, ParsesFieldsFormAndBareFields) {
   auto fields = parse_syniverse_event(
-      R"({"id":"E3","topicID":"SCG-Message","fields":{"message_request_id":"R2","new_state":"SENT"}})");
+      R"({"id":"E3","topicID":"SCG-Message","fields":{"message_request_id":"R2",)"
+      R"("new_state":"SENT"}})");
   ASSERT_TRUE(fields) << fields.error().to_string();
   EXPECT_EQ(fields->event_type, kSyniverseStateChange);
   EXPECT_EQ(fields->topic, "SCG-Message");
@@ -102,15 +103,15 @@ INSTANTIATE_TEST_SUITE_P(
         BadBody{
             R"({"event":{"evt-tp":"message_state_change","fld-val-list":{"new_state":"SENT"}}})",
             "event.fld-val-list.message_request_id: missing"},
-        BadBody{
-            R"({"event":{"evt-tp":"message_state_change","fld-val-list":{"message_request_id":"R"}}})",
-            "event.fld-val-list.new_state: missing"},
-        BadBody{
-            R"({"event":{"evt-tp":"message_state_change","fld-val-list":{"message_request_id":["R"],"new_state":"SENT"}}})",
-            "event.fld-val-list.message_request_id: must be a string or a number"},
-        BadBody{
-            R"({"event":{"evt-tp":"mo_message_received","fld-val-list":{"message_id":"M","from_address":"+1","to_address":"2"}}})",
-            "event.fld-val-list.message_body: missing"},
+        BadBody{R"({"event":{"evt-tp":"message_state_change",)"
+                R"("fld-val-list":{"message_request_id":"R"}}})",
+                "event.fld-val-list.new_state: missing"},
+        BadBody{R"({"event":{"evt-tp":"message_state_change",)"
+                R"("fld-val-list":{"message_request_id":["R"],"new_state":"SENT"}}})",
+                "event.fld-val-list.message_request_id: must be a string or a number"},
+        BadBody{R"({"event":{"evt-tp":"mo_message_received","fld-val-list":{"message_id":"M",)"
+                R"("from_address":"+1","to_address":"2"}}})",
+                "event.fld-val-list.message_body: missing"},
         BadBody{R"({"attempt":"two","event":{"evt-tp":"x","fld-val-list":{}}})",
                 "attempt: must be an integer"},
         BadBody{R"({"fields":[]})", "fields: must be an object"},

@@ -88,8 +88,12 @@ TEST(WebhookRouter, FormParserSurvivesRandomBodies) {
 TEST(WebhookRouter, JsonParserSurvivesRandomBodies) {
   BodyFuzzer fuzzer(777);
   std::vector<std::string> const seeds{
-      R"({"topic":"SCG-Message","attempt":1,"event-id":"E","event":{"evt-tp":"message_state_change","fld-val-list":{"message_request_id":"R","new_state":"FAILED","reason_code":1009}}})",
-      R"({"event":{"evt-tp":"mo_message_received","fld-val-list":{"message_id":"M","from_address":"+1","to_address":"2","message_body":"hi"}}})",
+      R"({"topic":"SCG-Message","attempt":1,"event-id":"E",)"
+      R"("event":{"evt-tp":"message_state_change",)"
+      R"("fld-val-list":{"message_request_id":"R","new_state":"FAILED",)"
+      R"("reason_code":1009}}})",
+      R"({"event":{"evt-tp":"mo_message_received","fld-val-list":{"message_id":"M",)"
+      R"("from_address":"+1","to_address":"2","message_body":"hi"}}})",
       R"({"fields":{"new_state":"SENT","message_request_id":"R"}})"};
   for (int i = 0; i < kRounds; ++i) {
     auto event = parse_syniverse_event(fuzzer.next(seeds));
@@ -109,8 +113,10 @@ TEST(WebhookRouter, RandomRequestsGetOnly200Or4xx) {
       "MessageSid=SM1&MessageStatus=delivered&RawDlrDoneDate=2303092021",
       "MessageSid=SM2&From=%2B15558675310&To=%2B15017122661&Body=STOP"};
   std::vector<std::string> const json_seeds{
-      R"({"event-id":"E","event":{"evt-tp":"message_state_change","fld-val-list":{"message_request_id":"R","new_state":"DELIVERED"}}})",
-      R"({"event":{"evt-tp":"mo_message_received","fld-val-list":{"message_id":"M","from_address":"+1","to_address":"2","message_body":"x"}}})"};
+      R"({"event-id":"E","event":{"evt-tp":"message_state_change",)"
+      R"("fld-val-list":{"message_request_id":"R","new_state":"DELIVERED"}}})",
+      R"({"event":{"evt-tp":"mo_message_received","fld-val-list":{"message_id":"M",)"
+      R"("from_address":"+1","to_address":"2","message_body":"x"}}})"};
 
   for (int i = 0; i < kRounds; ++i) {
     WebhookRequest request{.method = "POST"};
