@@ -1,8 +1,26 @@
 #include "core/clock/system_clock.hpp"
 
 #include <algorithm>
+#include <exception>
+
+#include "core/common/log.hpp"
 
 namespace candor::clock {
+namespace {
+
+// An exception leaving the timer thread would terminate the process and stop
+// every later timer, so a throwing callback is logged and the thread goes on.
+void run_timer(std::function<void()> const& fn) {
+  try {
+    fn();
+  } catch (std::exception const& e) {
+    log::get("clock").error("timer callback threw: {}", e.what());
+  } catch (...) {
+    log::get("clock").error("timer callback threw a non-standard exception");
+  }
+}
+
+}  // namespace
 
 SystemClock::SystemClock() : thread_([this] { run(); }) {}
 
@@ -57,7 +75,7 @@ void SystemClock::run() {
     auto fn = std::move(timers_.begin()->second);
     timers_.erase(timers_.begin());
     lock.unlock();
-    fn();
+    run_timer(fn);
     lock.lock();
   }
 }

@@ -12,7 +12,8 @@
 
 namespace candor::clock {
 
-/// The real clock. Timers run on one internal thread, in due order.
+/// The real clock. Timers run on one internal thread, in due order. A callback
+/// that throws is logged (logger "clock") and does not stop later timers.
 class SystemClock final : public Clock {
  public:
   SystemClock();

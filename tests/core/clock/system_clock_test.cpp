@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <stdexcept>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -90,6 +91,16 @@ TEST(SystemClock, CancelOfAFiredTimerReturnsFalse) {
 
   ASSERT_EQ(fired.get_future().wait_for(kEventually), std::future_status::ready);
   EXPECT_FALSE(clock.cancel(id));
+}
+
+TEST(SystemClock, ATimerThatThrowsDoesNotStopTheTimerThread) {
+  SystemClock clock;
+  std::promise<void> later_fired;
+
+  clock.call_after(Duration::zero(), [] { throw std::runtime_error("timer failed"); });
+  clock.call_after(milliseconds(1), [&] { later_fired.set_value(); });
+
+  EXPECT_EQ(later_fired.get_future().wait_for(kEventually), std::future_status::ready);
 }
 
 TEST(SystemClock, DestroyingWithPendingTimersDoesNotRunThem) {
