@@ -4,6 +4,7 @@
 #include <charconv>
 #include <functional>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <tuple>
 #include <type_traits>
@@ -78,6 +79,32 @@ Result<Enum> read_enum(Statement::Use const& row, int column, Parse parse, std::
     return damaged(path, table, row.int64(0), field, text);
   }
   return *value;
+}
+
+// Runs a "SELECT <enumeration>, COUNT(*) ... GROUP BY" statement into a map.
+// Grouped rows have no id, so a damaged value is reported against row 0.
+template <class Parse,
+          class Enum = typename std::invoke_result_t<Parse, std::string_view>::value_type>
+Result<std::map<Enum, std::int64_t>> count_grouped(Statement& statement, Parse parse,
+                                                   std::string const& path,
+                                                   std::string_view field) {
+  std::map<Enum, std::int64_t> counts;
+  auto use = statement.use();
+  for (;;) {
+    auto row = use.step();
+    if (!row) {
+      return std::move(row).error();
+    }
+    if (!*row) {
+      return counts;
+    }
+    auto const name = use.text(0);
+    auto const value = parse(name);
+    if (!value) {
+      return damaged(path, "messages", 0, field, name);
+    }
+    counts[*value] = use.int64(1);
+  }
 }
 
 // Reads the kMessageColumns, without history.
@@ -1177,44 +1204,13 @@ Result<std::vector<domain::Message>> Store::all_messages() {
 
 Result<std::map<domain::Status, std::int64_t>> Store::count_by_status() {
   std::lock_guard lock(impl_->mutex_);
-  std::map<domain::Status, std::int64_t> counts;
-  auto use = impl_->count_status_.use();
-  for (;;) {
-    auto row = use.step();
-    if (!row) {
-      return std::move(row).error();
-    }
-    if (!*row) {
-      return counts;
-    }
-    auto const name = use.text(0);
-    auto const status = domain::parse_status(name);
-    if (!status) {
-      return damaged(impl_->db_.path(), "messages", 0, "status", name);
-    }
-    counts[*status] = use.int64(1);
-  }
+  return count_grouped(impl_->count_status_, domain::parse_status, impl_->db_.path(), "status");
 }
 
 Result<std::map<domain::BlockReason, std::int64_t>> Store::count_by_block_reason() {
   std::lock_guard lock(impl_->mutex_);
-  std::map<domain::BlockReason, std::int64_t> counts;
-  auto use = impl_->count_reason_.use();
-  for (;;) {
-    auto row = use.step();
-    if (!row) {
-      return std::move(row).error();
-    }
-    if (!*row) {
-      return counts;
-    }
-    auto const name = use.text(0);
-    auto const reason = domain::parse_block_reason(name);
-    if (!reason) {
-      return damaged(impl_->db_.path(), "messages", 0, "block reason", name);
-    }
-    counts[*reason] = use.int64(1);
-  }
+  return count_grouped(impl_->count_reason_, domain::parse_block_reason, impl_->db_.path(),
+                       "block reason");
 }
 
 Result<std::int64_t> Store::parked_count() {
