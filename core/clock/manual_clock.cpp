@@ -16,19 +16,13 @@ TimerId ManualClock::call_at(TimePoint when, std::function<void()> fn) {
   std::lock_guard lock(mutex_);
   auto const id = next_id_++;
   // A timer set in the past fires at the current instant, after those already due.
-  timers_.emplace(std::make_pair(std::max(when, now_), id), std::move(fn));
+  timers_.add(std::max(when, now_), id, std::move(fn));
   return id;
 }
 
 bool ManualClock::cancel(TimerId id) {
   std::lock_guard lock(mutex_);
-  auto const it = std::find_if(timers_.begin(), timers_.end(),
-                               [id](auto const& entry) { return entry.first.second == id; });
-  if (it == timers_.end()) {
-    return false;
-  }
-  timers_.erase(it);
-  return true;
+  return timers_.cancel(id);
 }
 
 bool ManualClock::settle() {
@@ -44,13 +38,12 @@ bool ManualClock::advance_to(TimePoint target) {
     std::function<void()> fn;
     {
       std::lock_guard lock(mutex_);
-      if (timers_.empty() || timers_.begin()->first.first > target) {
+      if (timers_.empty() || timers_.next_due() > target) {
         now_ = std::max(now_, target);
         break;
       }
-      auto node = timers_.extract(timers_.begin());
-      now_ = std::max(now_, node.key().first);
-      fn = std::move(node.mapped());
+      now_ = std::max(now_, timers_.next_due());
+      fn = timers_.pop_next();
     }
     fn();
     settled = settle() && settled;
@@ -63,7 +56,7 @@ std::optional<TimePoint> ManualClock::next_timer() const {
   if (timers_.empty()) {
     return std::nullopt;
   }
-  return timers_.begin()->first.first;
+  return timers_.next_due();
 }
 
 std::size_t ManualClock::pending_timers() const {

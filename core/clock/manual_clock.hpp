@@ -3,12 +3,12 @@
 // ManualClock: virtual time that moves only when told to.
 
 #include <chrono>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <utility>
 
 #include "core/clock/clock.hpp"
+#include "core/clock/detail/timer_queue.hpp"
 #include "core/clock/work_tracker.hpp"
 
 namespace candor::clock {
@@ -53,7 +53,7 @@ class ManualClock final : public Clock {
   mutable std::mutex mutex_;
   TimePoint now_;
   ManualClockOptions options_;
-  std::map<std::pair<TimePoint, TimerId>, std::function<void()>> timers_;
+  detail::TimerQueue timers_;
   TimerId next_id_ = 1;
 };
 

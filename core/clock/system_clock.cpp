@@ -1,6 +1,5 @@
 #include "core/clock/system_clock.hpp"
 
-#include <algorithm>
 #include <exception>
 
 #include "core/common/log.hpp"
@@ -42,7 +41,7 @@ TimerId SystemClock::call_at(TimePoint when, std::function<void()> fn) {
   {
     std::lock_guard lock(mutex_);
     id = next_id_++;
-    timers_.emplace(std::make_pair(when, id), std::move(fn));
+    timers_.add(when, id, std::move(fn));
   }
   wake_.notify_all();
   return id;
@@ -50,13 +49,7 @@ TimerId SystemClock::call_at(TimePoint when, std::function<void()> fn) {
 
 bool SystemClock::cancel(TimerId id) {
   std::lock_guard lock(mutex_);
-  auto const it = std::find_if(timers_.begin(), timers_.end(),
-                               [id](auto const& entry) { return entry.first.second == id; });
-  if (it == timers_.end()) {
-    return false;
-  }
-  timers_.erase(it);
-  return true;
+  return timers_.cancel(id);
 }
 
 void SystemClock::run() {
@@ -66,14 +59,13 @@ void SystemClock::run() {
       wake_.wait(lock);
       continue;
     }
-    auto const due = timers_.begin()->first.first;
+    auto const due = timers_.next_due();
     if (now() < due) {
       // The system clock may jump; waiting on it keeps timers in wall time.
       wake_.wait_until(lock, std::chrono::system_clock::time_point(due));
       continue;
     }
-    auto fn = std::move(timers_.begin()->second);
-    timers_.erase(timers_.begin());
+    auto fn = timers_.pop_next();
     lock.unlock();
     run_timer(fn);
     lock.lock();

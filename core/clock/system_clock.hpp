@@ -3,12 +3,12 @@
 // SystemClock: real time, with a timer thread of its own.
 
 #include <condition_variable>
-#include <map>
 #include <mutex>
 #include <thread>
 #include <utility>
 
 #include "core/clock/clock.hpp"
+#include "core/clock/detail/timer_queue.hpp"
 
 namespace candor::clock {
 
@@ -31,8 +31,7 @@ class SystemClock final : public Clock {
 
   std::mutex mutex_;
   std::condition_variable wake_;
-  /// Keyed by (due time, id) so that equal times keep their order of arrival.
-  std::map<std::pair<TimePoint, TimerId>, std::function<void()>> timers_;
+  detail::TimerQueue timers_;
   TimerId next_id_ = 1;
   bool stopping_ = false;
   std::thread thread_;
