@@ -16,6 +16,20 @@ SendOutcome outcome_without_response(HttpResult const& result) {
   return outcome;
 }
 
+SendOutcome map_http_result(HttpResult const& result,
+                            SendOutcome (*on_success)(HttpResponse const&),
+                            SendOutcome (*on_error)(HttpResponse const&)) {
+  if (!result.response) {
+    return outcome_without_response(result);
+  }
+  auto const& response = *result.response;
+  auto outcome =
+      response.status >= 200 && response.status < 300 ? on_success(response) : on_error(response);
+  outcome.http_status = response.status;
+  outcome.retry_after = result.retry_after;
+  return outcome;
+}
+
 SendOutcome outcome_from_status(int status) {
   SendOutcome outcome;
   outcome.http_status = status;

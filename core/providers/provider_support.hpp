@@ -22,6 +22,13 @@ SendOutcome outcome_without_response(HttpResult const& result);
 /// anything else -> kTransient.
 SendOutcome outcome_from_status(int status);
 
+/// The outcome of a finished exchange: outcome_without_response() when there
+/// was no response, otherwise `on_success` for a 2xx and `on_error` for any
+/// other status. The result's HTTP status and Retry-After are copied onto it.
+SendOutcome map_http_result(HttpResult const& result,
+                            SendOutcome (*on_success)(HttpResponse const&),
+                            SendOutcome (*on_error)(HttpResponse const&));
+
 /// True for "<prefix>" followed by 32 hex digits (Twilio SIDs).
 bool is_sid(std::string_view value, std::string_view prefix);
 

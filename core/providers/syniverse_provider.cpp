@@ -168,15 +168,7 @@ void SyniverseProvider::send(OutboundMessage message, SendCallback done) {
 }
 
 SendOutcome map_syniverse_result(HttpResult const& result) {
-  if (!result.response) {
-    return outcome_without_response(result);
-  }
-  auto const& response = *result.response;
-  auto outcome =
-      response.status >= 200 && response.status < 300 ? map_success(response) : map_error(response);
-  outcome.http_status = response.status;
-  outcome.retry_after = result.retry_after;
-  return outcome;
+  return map_http_result(result, map_success, map_error);
 }
 
 }  // namespace candor::providers
