@@ -172,7 +172,14 @@ TimeSeries compute_time_series(std::vector<MessageTimeline> const& timelines, st
     return {};
   }
 
-  auto const span = std::max<std::int64_t>(end_ms - start_ms, 0);
+  // Differences in unsigned arithmetic, capped at INT64_MAX: times far apart (an
+  // extreme or corrupt clock) overflowed int64, and the bucket index then ran past
+  // the end of the buckets. Every event lies in [start_ms, end_ms] by now.
+  auto const distance = [](std::int64_t from, std::int64_t to) {
+    return std::min(static_cast<std::uint64_t>(to) - static_cast<std::uint64_t>(from),
+                    static_cast<std::uint64_t>(INT64_MAX));
+  };
+  auto const span = end_ms > start_ms ? static_cast<std::int64_t>(distance(start_ms, end_ms)) : 0;
   auto const width =
       options.bucket_ms > 0 ? options.bucket_ms : pick_bucket_width(span, options.max_buckets);
   TimeSeries series{.bucket_ms = width, .buckets = {}};
@@ -187,7 +194,8 @@ TimeSeries compute_time_series(std::vector<MessageTimeline> const& timelines, st
       if (at < 0) {
         return;  // no event time: nothing to place on the time axis
       }
-      auto const index = static_cast<std::size_t>((at - start_ms) / width);
+      auto const index =
+          std::min(distance(start_ms, at) / static_cast<std::uint64_t>(width), count - 1);
       ++series.buckets[index].entered[std::string(to)];
     });
   }
@@ -354,7 +362,11 @@ std::string format_iso8601(std::int64_t unix_ms) {
 
 std::string format_duration(std::int64_t ms) {
   if (ms < 0) {
-    return fmt::format("-{}", format_duration(-ms));
+    // Negate in unsigned arithmetic: -INT64_MIN does not fit, and recursing on it
+    // never ended. That one value is shown as -INT64_MAX, a millisecond short.
+    auto const magnitude = std::min(std::uint64_t{0} - static_cast<std::uint64_t>(ms),
+                                    static_cast<std::uint64_t>(INT64_MAX));
+    return fmt::format("-{}", format_duration(static_cast<std::int64_t>(magnitude)));
   }
   if (ms < 1'000) {
     return fmt::format("{} ms", ms);

@@ -128,6 +128,16 @@ TEST(Report, TimeSeriesWithoutRangeUsesTheEvents) {
   EXPECT_EQ(series.buckets.size(), 9u);  // 1000 .. 9100
 }
 
+TEST(Report, TimeSeriesOfTimesFarApartStaysInBounds) {
+  // Found by fuzz/report_writers: the span overflowed int64 and the index ran past the end.
+  MessageTimeline late{.message_id = "m", .events = {{.virtual_ms = INT64_MAX, .status = "sent"}}};
+  auto const series = compute_time_series({late}, INT64_MIN / 2, 0, DeriveOptions{});
+
+  ASSERT_FALSE(series.buckets.empty());
+  EXPECT_LE(series.buckets.size(), 25u);
+  EXPECT_THAT(series.buckets.back().entered, ElementsAre(Pair("sent", 1)));
+}
+
 TEST(Report, TimeSeriesOfNoEventsIsEmpty) {
   EXPECT_TRUE(compute_time_series({}, 0, 1'000).buckets.empty());
 }
@@ -219,6 +229,7 @@ TEST(Report, FormatsDurations) {
   EXPECT_EQ(format_duration(7'500'000), "2 h 5 min");
   EXPECT_EQ(format_duration(97'200'000), "1 d 3 h");
   EXPECT_EQ(format_duration(-850), "-850 ms");
+  EXPECT_EQ(format_duration(INT64_MIN), "-106751991167 d 7 h");
 }
 
 }  // namespace
