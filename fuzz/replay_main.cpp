@@ -8,6 +8,7 @@
 // PATH is a corpus folder (its regular files, in name order) or a single file.
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -69,9 +70,21 @@ extern "C" void on_fatal_signal(int signal_number) {
   std::raise(signal_number);
 }
 
+// The handler runs on its own stack, so that a stack overflow (unbounded
+// recursion on deep input) is reported with its input like any other crash.
 void install_handlers() {
+  static std::vector<char> alternate_stack(std::max<std::size_t>(SIGSTKSZ, 64 * 1024));
+  stack_t stack{};
+  stack.ss_sp = alternate_stack.data();
+  stack.ss_size = alternate_stack.size();
+  ::sigaltstack(&stack, nullptr);
+
+  struct sigaction action {};
+  action.sa_handler = on_fatal_signal;
+  action.sa_flags = SA_ONSTACK;
+  sigemptyset(&action.sa_mask);
   for (int const s : {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL}) {
-    std::signal(s, on_fatal_signal);
+    ::sigaction(s, &action, nullptr);
   }
 }
 
