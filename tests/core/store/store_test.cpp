@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -653,6 +654,31 @@ TEST(Store, BadCursorIsInvalidArgument) {
   auto zero = store->messages_tab(1, "", 0);
   ASSERT_FALSE(zero);
   EXPECT_EQ(zero.error().code, Errc::kInvalidArgument);
+}
+
+// Pins the Limitation at encode_cursor: a cursor is an unsigned position. One
+// written by hand pages from where it points, and still only through the
+// messages of the candidate asked for.
+TEST(Store, LimitationHandMadeCursorPagesFromWhereItPoints) {
+  auto store = memory_store();
+  auto const ids =
+      admit_all(*store, {queued(sms(1, 1000), kDay, "C1"), queued(sms(2, 1500), kDay, "C2"),
+                         queued(sms(1, 2000), kDay, "C1"), queued(sms(1, 3000), kDay, "C1")});
+  auto const hex = [](std::string const& plain) {
+    std::string out;
+    for (unsigned char c : plain) {
+      out += fmt::format("{:02x}", c);
+    }
+    return out;
+  };
+
+  auto const to_middle = hex(fmt::format("1:{}:{}", 2000, ids[2]));
+  auto const from_middle = store->messages_tab(1, to_middle, 10);
+  auto const from_other = store->messages_tab(1, hex(fmt::format("1:{}:{}", 1500, ids[1])), 10);
+
+  ASSERT_TRUE(from_middle && from_other);
+  EXPECT_EQ(ids_of(*from_middle), (std::vector{ids[0]}));
+  EXPECT_EQ(ids_of(*from_other), (std::vector{ids[0]}));
 }
 
 // Candidates ----------------------------------------------------------------------
