@@ -8,26 +8,26 @@
 namespace candor::reports {
 namespace {
 
-using json = nlohmann::ordered_json;
+using Json = nlohmann::ordered_json;
 
 /// Strings go through UTF-8 repair: nlohmann::json refuses to dump invalid UTF-8.
-json text(std::string_view value) {
+Json text(std::string_view value) {
   return detail::sanitize_utf8(value);
 }
 
-json counts_json(std::map<std::string, std::int64_t> const& counts) {
-  auto out = json::object();
+Json counts_json(std::map<std::string, std::int64_t> const& counts) {
+  auto out = Json::object();
   for (auto const& [name, count] : counts) {
     out[detail::sanitize_utf8(name)] = count;
   }
   return out;
 }
 
-json rates_json(Rates const& rates) {
+Json rates_json(Rates const& rates) {
   return {{"admitted", rates.admitted}, {"sent", rates.sent}, {"delivered", rates.delivered}};
 }
 
-json latency_json(LatencyStats const& stats) {
+Json latency_json(LatencyStats const& stats) {
   return {{"count", stats.count},
           {"p50", stats.p50_ms},
           {"p90", stats.p90_ms},
@@ -35,13 +35,13 @@ json latency_json(LatencyStats const& stats) {
           {"max", stats.max_ms}};
 }
 
-json expectation_json(ExpectationResult const& e) {
+Json expectation_json(ExpectationResult const& e) {
   return {{"step", e.step_index},         {"label", text(e.label)},   {"passed", e.passed},
           {"expected", text(e.expected)}, {"actual", text(e.actual)}, {"detail", text(e.detail)}};
 }
 
-json timeline_json(MessageTimeline const& timeline) {
-  auto events = json::array();
+Json timeline_json(MessageTimeline const& timeline) {
+  auto events = Json::array();
   for (auto const& event : timeline.events) {
     events.push_back({{"virtual_ms", event.virtual_ms},
                       {"at", format_iso8601(event.virtual_ms)},
@@ -58,26 +58,26 @@ json timeline_json(MessageTimeline const& timeline) {
           {"events", std::move(events)}};
 }
 
-json time_series_json(TimeSeries const& series) {
-  auto buckets = json::array();
+Json time_series_json(TimeSeries const& series) {
+  auto buckets = Json::array();
   for (auto const& bucket : series.buckets) {
     buckets.push_back({{"start_ms", bucket.start_ms}, {"entered", counts_json(bucket.entered)}});
   }
   return {{"bucket_ms", series.bucket_ms}, {"buckets", std::move(buckets)}};
 }
 
-json scenario_json(ScenarioReport const& s, JsonOptions const& options) {
+Json scenario_json(ScenarioReport const& s, JsonOptions const& options) {
   auto const virtual_ms = s.virtual_end_ms - s.virtual_start_ms;
 
-  auto expectations = json::array();
+  auto expectations = Json::array();
   for (auto const& e : s.expectations) {
     expectations.push_back(expectation_json(e));
   }
-  auto transitions = json::array();
+  auto transitions = Json::array();
   for (auto const& t : s.transitions) {
     transitions.push_back({{"from", text(t.from)}, {"to", text(t.to)}, {"count", t.count}});
   }
-  auto errors = json::array();
+  auto errors = Json::array();
   for (auto const& e : s.provider_errors) {
     errors.push_back({{"provider", text(e.provider)},
                       {"code", text(e.code)},
@@ -85,7 +85,7 @@ json scenario_json(ScenarioReport const& s, JsonOptions const& options) {
                       {"example_message_id", text(e.example_message_id)}});
   }
 
-  json out = {
+  Json out = {
       {"name", text(s.name)},
       {"file", text(s.file)},
       {"description", text(s.description)},
@@ -119,7 +119,7 @@ json scenario_json(ScenarioReport const& s, JsonOptions const& options) {
   };
 
   if (options.include_timelines) {
-    auto timelines = json::array();
+    auto timelines = Json::array();
     for (auto const& timeline : s.timelines) {
       timelines.push_back(timeline_json(timeline));
     }
@@ -134,7 +134,7 @@ nlohmann::ordered_json to_json(RunReport const& run, JsonOptions const& options)
   std::int64_t expectations = 0;
   std::int64_t expectations_failed = 0;
   std::int64_t scenarios_passed = 0;
-  auto scenarios = json::array();
+  auto scenarios = Json::array();
   for (auto const& scenario : run.scenarios) {
     scenarios_passed += scenario.passed ? 1 : 0;
     for (auto const& e : scenario.expectations) {
@@ -163,7 +163,7 @@ nlohmann::ordered_json to_json(RunReport const& run, JsonOptions const& options)
 }
 
 void write_json(std::ostream& out, RunReport const& run, JsonOptions const& options) {
-  out << to_json(run, options).dump(options.indent, ' ', false, json::error_handler_t::replace)
+  out << to_json(run, options).dump(options.indent, ' ', false, Json::error_handler_t::replace)
       << '\n';
 }
 

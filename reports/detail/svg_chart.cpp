@@ -140,13 +140,14 @@ bool all_zero(std::vector<Series> const& series) {
 std::string svg_bar_chart(ChartText const& text, std::vector<Bar> const& bars) {
   // Rows grow up to 40 px so that a short chart fills its half of a figure row.
   constexpr double kTop = 10;
-  auto const kRow = std::clamp(
+  auto const row_height = std::clamp(
       (kTimeHeight - 2 * kTop) / static_cast<double>(std::max<std::size_t>(bars.size(), 1)), 30.0,
       40.0);
   constexpr double kLabelRight = 150;
   constexpr double kBarLeft = 158;
   constexpr double kBarMax = kWidth - 150;
-  auto const height = kTop * 2 + kRow * static_cast<double>(std::max<std::size_t>(bars.size(), 2));
+  auto const height =
+      kTop * 2 + row_height * static_cast<double>(std::max<std::size_t>(bars.size(), 2));
 
   auto out = open_svg(text, height);
   auto max_value = 0.0;
@@ -160,7 +161,7 @@ std::string svg_bar_chart(ChartText const& text, std::vector<Bar> const& bars) {
 
   for (std::size_t i = 0; i < bars.size(); ++i) {
     auto const& bar = bars[i];
-    auto const y = kTop + kRow * static_cast<double>(i);
+    auto const y = kTop + row_height * static_cast<double>(i);
     auto const length = max_value > 0 ? (kBarMax - kBarLeft) * bar.value / max_value : 0.0;
     auto const value_text =
         bar.note.empty() ? number(bar.value) : fmt::format("{} ({})", number(bar.value), bar.note);
@@ -170,9 +171,10 @@ std::string svg_bar_chart(ChartText const& text, std::vector<Bar> const& bars) {
         "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\" fill=\"{}\"/>"
         "<text x=\"{}\" y=\"{}\" fill=\"{}\">{}</text></g>\n",
         escape_html(bar.label), escape_html(value_text), coord(kLabelRight),
-        coord(y + kRow / 2 + 4), escape_html(bar.label), coord(kBarLeft), coord(y + 3),
-        coord(std::max(length, 1.0)), coord(kRow - 6), escape_html(bar.color),
-        coord(kBarLeft + length + 6), coord(y + kRow / 2 + 4), kAxisColor, escape_html(value_text));
+        coord(y + row_height / 2 + 4), escape_html(bar.label), coord(kBarLeft), coord(y + 3),
+        coord(std::max(length, 1.0)), coord(row_height - 6), escape_html(bar.color),
+        coord(kBarLeft + length + 6), coord(y + row_height / 2 + 4), kAxisColor,
+        escape_html(value_text));
   }
   return out + "</svg>\n";
 }
