@@ -325,7 +325,9 @@ std::vector<std::string> ordered_statuses(std::map<std::string, std::int64_t> co
       }
     }
   }
-  for (auto const& [name, count] : counts) {
+  for (auto const& entry : counts) {
+    // A named reference, not a structured binding: clang 14 cannot capture those.
+    auto const& name = entry.first;
     auto const is_known = std::any_of(kStatusOrder.begin(), kStatusOrder.end(),
                                       [&](std::string_view known) { return iequals(name, known); });
     if (!is_known) {
