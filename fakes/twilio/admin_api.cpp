@@ -13,7 +13,7 @@ namespace candor::fakes::twilio {
 
 namespace {
 
-using json = nlohmann::json;
+using Json = nlohmann::json;
 using http::Request;
 using http::Response;
 
@@ -22,11 +22,11 @@ struct AdminError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-json parse_body(Request const& request) {
+Json parse_body(Request const& request) {
   if (request.body.empty()) {
-    return json::object();
+    return Json::object();
   }
-  auto body = json::parse(request.body, nullptr, false);
+  auto body = Json::parse(request.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
     throw AdminError("body: must be a JSON object");
   }
@@ -34,18 +34,18 @@ json parse_body(Request const& request) {
 }
 
 template <class T>
-T get_or(json const& body, char const* field, T fallback) {
+T get_or(Json const& body, char const* field, T fallback) {
   if (!body.contains(field)) {
     return fallback;
   }
   try {
     return body.at(field).get<T>();
-  } catch (json::exception const&) {
+  } catch (Json::exception const&) {
     throw AdminError(fmt::format("{}: wrong type", field));
   }
 }
 
-double rate(json const& body, char const* field) {
+double rate(Json const& body, char const* field) {
   auto const value = get_or<double>(body, field, 0.0);
   if (value < 0.0 || value > 1.0) {
     throw AdminError(fmt::format("{}: must be in [0, 1]", field));
@@ -53,7 +53,7 @@ double rate(json const& body, char const* field) {
   return value;
 }
 
-std::chrono::milliseconds millis(json const& body, char const* field,
+std::chrono::milliseconds millis(Json const& body, char const* field,
                                  std::chrono::milliseconds fallback) {
   auto const value = get_or<long long>(body, field, fallback.count());
   if (value < 0) {
@@ -67,7 +67,7 @@ std::chrono::milliseconds as_millis(Duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d);
 }
 
-Response ok(json body = json{{"ok", true}}) {
+Response ok(Json body = Json{{"ok", true}}) {
   return Response::json(200, body.dump());
 }
 
@@ -78,12 +78,12 @@ http::Handler guarded(Fn fn) {
     try {
       return fn(request);
     } catch (AdminError const& e) {
-      return Response::json(400, json{{"error", e.what()}}.dump());
+      return Response::json(400, Json{{"error", e.what()}}.dump());
     }
   };
 }
 
-Status set_outcomes_from(FakeTwilio& fake, json const& body) {
+Status set_outcomes_from(FakeTwilio& fake, Json const& body) {
   if (!body.contains("outcomes") || !body["outcomes"].is_array()) {
     throw AdminError("outcomes: must be an array");
   }
@@ -106,7 +106,7 @@ Status set_outcomes_from(FakeTwilio& fake, json const& body) {
   return fake.set_outcomes(std::move(outcomes));
 }
 
-http::Fault fault_from(json const& body) {
+http::Fault fault_from(Json const& body) {
   auto const kind = get_or<std::string>(body, "kind", "");
   if (kind == "rate_limit") {
     return http::Fault::with_status(
@@ -119,7 +119,7 @@ http::Fault fault_from(json const& body) {
       throw AdminError("status: must be 5xx");
     }
     return http::Fault::with_status(status,
-                                    json{{"code", 20500},
+                                    Json{{"code", 20500},
                                          {"message", "Internal Server Error"},
                                          {"more_info", "https://www.twilio.com/docs/errors/20500"},
                                          {"status", status}}
@@ -138,8 +138,8 @@ http::Fault fault_from(json const& body) {
       fmt::format("kind: '{}' is not rate_limit, server_error, reset, drop or delay", kind));
 }
 
-json message_json(MessageRecord const& m) {
-  return json{{"sid", m.sid},
+Json message_json(MessageRecord const& m) {
+  return Json{{"sid", m.sid},
               {"direction", m.direction},
               {"to", m.to},
               {"from", m.from},
@@ -147,7 +147,7 @@ json message_json(MessageRecord const& m) {
               {"messaging_service_sid", m.messaging_service_sid},
               {"status_callback", m.status_callback},
               {"status", m.status},
-              {"error_code", m.error_code ? json(*m.error_code) : json(nullptr)},
+              {"error_code", m.error_code ? Json(*m.error_code) : Json(nullptr)},
               {"num_segments", m.num_segments},
               {"date_created_ms", clock::to_unix_ms(m.date_created)},
               {"date_updated_ms", clock::to_unix_ms(m.date_updated)}};
@@ -163,11 +163,11 @@ void install_admin_routes(FakeTwilio& fake) {
                [f](Request const&) { return Response::json(200, f->journal_json()); });
 
   server.route("GET", "/__admin/messages", [f](Request const&) {
-    json out = json::array();
+    Json out = Json::array();
     for (auto const& m : f->messages()) {
       out.push_back(message_json(m));
     }
-    return ok(json{{"messages", out}});
+    return ok(Json{{"messages", out}});
   });
 
   server.route("POST", "/__admin/outcomes", guarded([f](Request const& r) {
@@ -242,7 +242,7 @@ void install_admin_routes(FakeTwilio& fake) {
                  if (!sid) {
                    throw AdminError(sid.error().message);
                  }
-                 return ok(json{{"sid", *sid}});
+                 return ok(Json{{"sid", *sid}});
                }));
 }
 

@@ -24,7 +24,7 @@ namespace candor::fakes::twilio {
 
 namespace {
 
-using json = nlohmann::json;
+using Json = nlohmann::json;
 using http::Fields;
 using http::Request;
 using http::Response;
@@ -147,7 +147,7 @@ std::string error_text(int code) {
 
 /// Twilio's REST error body (2010 API shape).
 Response error_response(int http_status, int code, std::string message) {
-  json body = {{"code", code},
+  Json body = {{"code", code},
                {"message", std::move(message)},
                {"more_info", fmt::format("https://www.twilio.com/docs/errors/{}", code)},
                {"status", http_status}};
@@ -296,25 +296,25 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
   // -------------------------------------------------------------------------------------
   // Rendering.
 
-  json to_json(MessageRecord const& m) const {
+  Json to_json(MessageRecord const& m) const {
     auto const uri = fmt::format("{}/Messages/{}.json", path_prefix(), m.sid);
     bool const priced = m.status == "sent" || m.status == "delivered" || m.status == "undelivered";
-    return json{
+    return Json{
         {"account_sid", config.account_sid},
         {"api_version", kApiVersion},
         {"body", m.body},
         {"date_created", rfc2822(m.date_created)},
-        {"date_sent", m.date_sent ? json(rfc2822(*m.date_sent)) : json(nullptr)},
+        {"date_sent", m.date_sent ? Json(rfc2822(*m.date_sent)) : Json(nullptr)},
         {"date_updated", rfc2822(m.date_updated)},
         {"direction", m.direction},
-        {"error_code", m.error_code ? json(*m.error_code) : json(nullptr)},
-        {"error_message", m.error_code ? json(error_text(*m.error_code)) : json(nullptr)},
-        {"from", m.from.empty() ? json(nullptr) : json(m.from)},
+        {"error_code", m.error_code ? Json(*m.error_code) : Json(nullptr)},
+        {"error_message", m.error_code ? Json(error_text(*m.error_code)) : Json(nullptr)},
+        {"from", m.from.empty() ? Json(nullptr) : Json(m.from)},
         {"messaging_service_sid",
-         m.messaging_service_sid.empty() ? json(nullptr) : json(m.messaging_service_sid)},
+         m.messaging_service_sid.empty() ? Json(nullptr) : Json(m.messaging_service_sid)},
         {"num_media", "0"},
         {"num_segments", std::to_string(m.num_segments)},
-        {"price", priced ? json(fmt::format("-{:.5f}", 0.0079 * m.num_segments)) : json(nullptr)},
+        {"price", priced ? Json(fmt::format("-{:.5f}", 0.0079 * m.num_segments)) : Json(nullptr)},
         {"price_unit", "USD"},
         {"sid", m.sid},
         {"status", m.status},
@@ -453,7 +453,7 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
   }
 
   /// Stores a new outbound message, plans its statuses and returns its 201 body.
-  json accept(std::string const& to, std::string const& from, std::string const& body,
+  Json accept(std::string const& to, std::string const& from, std::string const& body,
               MessagingService const* service, std::string const& status_callback,
               bool deferred_opt_out) {
     std::string const callback_url = !status_callback.empty()
@@ -801,7 +801,7 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
 
     auto const start = static_cast<std::size_t>(*page * *page_size);
     auto const end = std::min(matching.size(), start + static_cast<std::size_t>(*page_size));
-    json items = json::array();
+    Json items = Json::array();
     for (auto i = start; i < end; ++i) {
       items.push_back(to_json(*matching[i]));
     }
@@ -818,16 +818,16 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
                          filters);
     };
     bool const more = end < matching.size();
-    json out = {
+    Json out = {
         {"messages", items},
         {"end", items.empty() ? 0 : static_cast<long>(end) - 1},
         {"first_page_uri", page_uri(0)},
         {"next_page_uri",
-         more ? json(fmt::format("{}&PageToken=PA{}", page_uri(*page + 1), matching[end - 1]->sid))
-              : json(nullptr)},
+         more ? Json(fmt::format("{}&PageToken=PA{}", page_uri(*page + 1), matching[end - 1]->sid))
+              : Json(nullptr)},
         {"page", *page},
         {"page_size", *page_size},
-        {"previous_page_uri", *page > 0 ? json(page_uri(*page - 1)) : json(nullptr)},
+        {"previous_page_uri", *page > 0 ? Json(page_uri(*page - 1)) : Json(nullptr)},
         {"start", static_cast<long>(start)},
         {"uri", page_uri(*page)},
     };
@@ -1076,9 +1076,9 @@ bool FakeTwilio::wait_for_callbacks(std::size_t count, std::chrono::milliseconds
 
 std::string FakeTwilio::journal_json() const {
   auto const time = [](clock::TimePoint t) { return clock::to_unix_ms(t); };
-  json requests = json::array();
+  Json requests = Json::array();
   for (auto const& entry : impl_->server.journal()) {
-    json headers = json::object();
+    Json headers = Json::object();
     for (auto const& [name, value] : entry.headers) {
       headers[name] = http::find_header({{name, value}}, "Authorization") ? "<redacted>" : value;
     }
@@ -1093,9 +1093,9 @@ std::string FakeTwilio::journal_json() const {
                         {"routed", entry.routed}});
   }
 
-  json callbacks = json::array();
+  Json callbacks = Json::array();
   for (auto const& c : this->callbacks()) {
-    json params = json::object();
+    Json params = Json::object();
     for (auto const& [name, value] : c.params) {
       params[name] = value;
     }
@@ -1114,7 +1114,7 @@ std::string FakeTwilio::journal_json() const {
                          {"http_status", c.http_status},
                          {"error", c.error}});
   }
-  return json{{"requests", requests}, {"callbacks", callbacks}}.dump();
+  return Json{{"requests", requests}, {"callbacks", callbacks}}.dump();
 }
 
 }  // namespace candor::fakes::twilio
