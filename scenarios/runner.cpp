@@ -520,8 +520,14 @@ class World {
     messenger_ = std::make_unique<dispatch::Messenger>(
         *store_, *policy_, clock_,
         dispatch::Providers{.sms = sms_provider_.get(), .email = email_provider_.get()},
-        dispatch::MessengerOptions{
-            .seed = seed_, .default_region = policy_config_.default_region, .tracker = &tracker_});
+        // One provider call at a time: fakes number their requests, so a burst or
+        // a reset scripted for request N must always meet the same message.
+        // Virtual time does not pass during a call, so this costs no virtual
+        // throughput.
+        dispatch::MessengerOptions{.seed = seed_,
+                                   .max_in_flight = 1,
+                                   .default_region = policy_config_.default_region,
+                                   .tracker = &tracker_});
     check(messenger_->start(), "messenger");
     proxy_.attach(messenger_.get());
     settle("start");
