@@ -1,5 +1,6 @@
 #include "core/clock/system_clock.hpp"
 
+#include <algorithm>
 #include <exception>
 
 #include "core/common/log.hpp"
@@ -61,8 +62,11 @@ void SystemClock::run() {
     }
     auto const due = timers_.next_due();
     if (now() < due) {
-      // The system clock may jump; waiting on it keeps timers in wall time.
-      wake_.wait_until(lock, std::chrono::system_clock::time_point(due));
+      // The system clock may jump; waiting on it keeps timers in wall time. The
+      // wait is capped so that a far-future timer cannot overflow the conversion
+      // to the system clock's nanoseconds.
+      auto const wake_at = std::min(due, now() + std::chrono::hours(24));
+      wake_.wait_until(lock, std::chrono::system_clock::time_point(wake_at));
       continue;
     }
     auto fn = timers_.pop_next();

@@ -570,7 +570,9 @@ void Messenger::Core::retry_later(JobPtr const& job, providers::SendOutcome cons
               .error_message = reason,
               .event = event(now, raw, Status::kFailed, outcome.error_code, reason)});
     counters_.failed.fetch_add(1, std::memory_order_relaxed);
-    logger().warn("message_id={} failed: {}", id, reason);
+    // The provider's text may repeat the number or address; the code does not.
+    logger().warn("message_id={} failed after {} attempts: outcome={} code={}", id, job->attempts,
+                  providers::to_string(outcome.kind), outcome.error_code);
     return;
   }
 

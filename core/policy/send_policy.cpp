@@ -50,7 +50,8 @@ Result<std::unique_ptr<SendPolicy>> SendPolicy::create(PolicyConfig config) {
 Status SendPolicy::update(PolicyConfig config) {
   auto rules = RuleSet::compile(std::move(config));
   if (!rules) {
-    logger().warn("policy update refused, old rules stay: {}", rules.error().message);
+    // The error may quote a configured phone number; the caller gets it whole.
+    logger().warn("policy update refused, old rules stay ({})", errc_name(rules.error().code));
     return std::move(rules).error();
   }
 

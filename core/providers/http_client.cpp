@@ -184,6 +184,12 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
                      } catch (std::exception const& e) {
                        self->log_.error("send task failed provider={} error={}",
                                         self->options_.provider, e.what());
+                     } catch (...) {
+                       // Nothing may escape into io_context::run().
+                       self->log_.error(
+                           "send task failed provider={} with a non-standard "
+                           "exception",
+                           self->options_.provider);
                      }
                    });
   }
