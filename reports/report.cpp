@@ -352,7 +352,10 @@ void strip_timing(RunReport& run) {
 
 std::string format_iso8601(std::int64_t unix_ms) {
   using namespace std::chrono;
-  auto const point = sys_time<milliseconds>(milliseconds(unix_ms));
+  // Clamped to years 0000-9999: floor<days> overflowed int64 near its limits.
+  constexpr std::int64_t kFirstMs = -62'167'219'200'000;  // 0000-01-01T00:00:00Z
+  constexpr std::int64_t kLastMs = 253'402'300'799'999;   // 9999-12-31T23:59:59.999Z
+  auto const point = sys_time<milliseconds>(milliseconds(std::clamp(unix_ms, kFirstMs, kLastMs)));
   auto const day = floor<days>(point);
   auto const date = year_month_day(day);
   auto const time = hh_mm_ss<milliseconds>(point - day);

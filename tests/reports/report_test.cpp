@@ -217,6 +217,8 @@ TEST(Report, FormatsIso8601) {
   EXPECT_EQ(format_iso8601(0), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(format_iso8601(1'709'285'400'250), "2024-03-01T09:30:00.250Z");
   EXPECT_EQ(format_iso8601(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_iso8601(INT64_MIN), "0000-01-01T00:00:00.000Z");  // clamped
+  EXPECT_EQ(format_iso8601(INT64_MAX), "9999-12-31T23:59:59.999Z");
 }
 
 TEST(Report, FormatsDurations) {
