@@ -271,7 +271,7 @@ Status World::Parts::build_sms_provider() {
   }
 
   if (options.sms_decorator) {
-    sms_provider = options.sms_decorator(std::move(sms_provider));
+    sms_provider = options.sms_decorator(std::move(sms_provider), *clock, work_tracker());
   }
   return ok_status();
 }
@@ -458,6 +458,21 @@ Status World::restart() {
   p.stop_core();
   CANDOR_RETURN_IF_ERROR(p.start_webhooks());
   return p.open_core(false);
+}
+
+void World::stop_webhooks() {
+  if (parts_->webhooks) {
+    parts_->webhooks->stop();
+  }
+}
+
+Status World::start_webhooks() {
+  auto& p = *parts_;
+  if (p.webhooks) {
+    p.webhooks->stop();
+    p.webhooks.reset();
+  }
+  return p.start_webhooks();
 }
 
 clock::Clock& World::clock() {

@@ -66,10 +66,12 @@ enum class ClockChoice : std::uint8_t {
 enum class SmsChoice : std::uint8_t { kNone, kTwilio, kSyniverse, kGeneric };
 
 /// Wraps the core's SMS provider before the Messenger sees it (for example to
-/// hold its answers back); receives the provider the World built and returns
-/// the one to use. The returned provider must forward name() unchanged.
-using ProviderDecorator =
-    std::function<std::unique_ptr<providers::Provider>(std::unique_ptr<providers::Provider>)>;
+/// hold its answers back); receives the provider the World built, the World's
+/// clock and its tracker (nullptr on the system clock), and returns the provider
+/// to use. The returned provider must forward name() unchanged. Called again by
+/// every restart().
+using ProviderDecorator = std::function<std::unique_ptr<providers::Provider>(
+    std::unique_ptr<providers::Provider>, clock::Clock&, clock::WorkTracker*)>;
 
 /// Everything a World is made of. Fields that join the core to a fake (URLs,
 /// account ids, tokens, callback URLs, webhook credentials) are filled in by the
@@ -189,6 +191,12 @@ class World {
   /// Time does not move and nothing is settled (work of the old core may still
   /// finish later, and is ignored).
   Status restart();
+
+  /// Stops only the webhook server, as an outage of the receiver: the fakes'
+  /// callbacks meanwhile find nothing listening. start_webhooks() serves again on
+  /// the same port. Neither moves time.
+  void stop_webhooks();
+  Status start_webhooks();
 
   // The fakes (nullptr when not configured) ------------------------------------
 
