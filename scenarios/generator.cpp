@@ -101,14 +101,14 @@ std::uint64_t mix_seed(std::uint64_t a, std::uint64_t b) {
 }
 
 std::vector<std::string> const& generator_regions() {
-  static std::vector<std::string> const regions = [] {
+  static std::vector<std::string> const kRegions = [] {
     std::vector<std::string> out;
     for (NumberPlan const& plan : kPlans) {
       out.emplace_back(plan.region);
     }
     return out;
   }();
-  return regions;
+  return kRegions;
 }
 
 bool is_generator_region(std::string_view region) {
@@ -137,8 +137,9 @@ std::vector<CandidateSpec> generate_candidates(GenerateSpec const& spec,
 
     // Every draw happens for every candidate so that changing one share does not
     // reshuffle the numbers of all later candidates.
-    std::string_view const region =
-        weights.empty() ? "US" : spec.countries[random.pick(weights)].region;
+    // A std::string, not a view: the conditional yields a temporary string.
+    std::string const region =
+        weights.empty() ? std::string("US") : spec.countries[random.pick(weights)].region;
     std::string const fresh = make_number(plan_for(region), random);
     double const shared_draw = random.unit();
     double const opt_draw = random.unit();

@@ -14,8 +14,8 @@ class CandorCategory final : public std::error_category {
 }  // namespace
 
 std::error_category const& candor_category() noexcept {
-  static CandorCategory const category;
-  return category;
+  static CandorCategory const kCategory;
+  return kCategory;
 }
 
 std::error_code make_error_code(Errc e) noexcept {

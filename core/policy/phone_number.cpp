@@ -92,12 +92,12 @@ Result<PhoneNumber> parse_phone(std::string_view raw, std::string_view default_r
 }
 
 bool is_known_region(std::string_view region) {
-  static std::set<std::string, std::less<>> const regions = [] {
+  static std::set<std::string, std::less<>> const kRegions = [] {
     std::set<std::string> supported;
     PhoneNumberUtil::GetInstance()->GetSupportedRegions(&supported);
     return std::set<std::string, std::less<>>(supported.begin(), supported.end());
   }();
-  return regions.find(region) != regions.end();
+  return kRegions.find(region) != kRegions.end();
 }
 
 }  // namespace candor::policy
