@@ -618,6 +618,9 @@ clock::Duration Messenger::Core::backoff(domain::MessageId id, int attempt) cons
 // Callbacks and inbound messages
 
 void Messenger::Core::on_status(domain::StatusUpdate update) {
+  // Limitation: the queue between the webhook's 200 and the store lives in memory,
+  // so a process killed in that window loses those callbacks — providers do not
+  // resend acknowledged callbacks, but an orderly stop drains the queue first.
   {
     std::lock_guard lock(queue_mutex_);
     if (worker_stop_) {

@@ -422,6 +422,27 @@ TEST_F(MessengerTest, StopAndStartChangeOptOutForEveryOwnerOfTheNumber) {
   EXPECT_EQ(tab->items[0].status, Status::kReceived);
 }
 
+TEST_F(MessengerTest, StoppingDrainsCallbacksAlreadyAcknowledged) {
+  // Pins the limitation in on_status(): only an orderly stop keeps queued callbacks.
+  add({candidate(1, "+14155550101")});
+  make_messenger();
+  auto outcome = messenger_->compose(sms({1}));
+  ASSERT_TRUE(outcome);
+  settle();
+  for (int i = 0; i < 200; ++i) {
+    messenger_->on_status({.provider = "twilio",
+                           .kind = domain::ProviderKind::kTwilio,
+                           .provider_message_id = "SM" + std::to_string(outcome->message_id),
+                           .raw_status = i == 199 ? "delivered" : "sent",
+                           .error_code = std::to_string(i),
+                           .at = clock_.now()});
+  }
+  messenger_.reset();
+
+  EXPECT_EQ(message(outcome->message_id).status, Status::kDelivered);
+  EXPECT_GE(message(outcome->message_id).history.size(), 200U);
+}
+
 TEST_F(MessengerTest, UnmatchedInboundIsKept) {
   make_messenger();
   messenger_->on_inbound({.provider = "twilio",
