@@ -71,7 +71,7 @@ std::int64_t pick_bucket_width(std::int64_t span_ms, int max_buckets) {
       3'600'000, 7'200'000, 10'800'000, 21'600'000, 43'200'000, 86'400'000};
   auto const limit = std::max(1, max_buckets);
   for (auto width : kWidths) {
-    if (span_ms / width + 1 <= limit) {
+    if (span_ms / width < limit) {  // buckets = span / width + 1, without overflow at INT64_MAX
       return width;
     }
   }
