@@ -1,0 +1,50 @@
+# The dependency direction of DESIGN.md, checked when the build is configured:
+# core depends on no other folder, the fakes only on core/clock (and common),
+# reports on nothing of the project. A link that breaks the rule stops the
+# configure step with the offending pair.
+
+function(candor_project_links target out_var)
+  set(seen)
+  set(queue ${target})
+  while(queue)
+    list(POP_FRONT queue current)
+    get_target_property(links ${current} INTERFACE_LINK_LIBRARIES)
+    get_target_property(direct ${current} LINK_LIBRARIES)
+    foreach(link IN LISTS links direct)
+      if(link MATCHES "^candor::" AND NOT link IN_LIST seen)
+        list(APPEND seen ${link})
+        get_target_property(real ${link} ALIASED_TARGET)
+        if(real)
+          list(APPEND queue ${real})
+        endif()
+      endif()
+    endforeach()
+  endwhile()
+  set(${out_var} ${seen} PARENT_SCOPE)
+endfunction()
+
+function(candor_check_links target)
+  cmake_parse_arguments(ARG "" "" "ALLOWED" ${ARGN})
+  if(NOT TARGET ${target})
+    return()
+  endif()
+  candor_project_links(${target} links)
+  foreach(link IN LISTS links)
+    if(NOT link IN_LIST ARG_ALLOWED)
+      message(FATAL_ERROR "candor: ${target} must not depend on ${link} (see DESIGN.md)")
+    endif()
+  endforeach()
+endfunction()
+
+function(candor_check_architecture)
+  set(core_modules candor::common candor::clock candor::domain candor::policy candor::store
+                   candor::providers candor::webhooks candor::dispatch candor::asio)
+  foreach(module common clock domain policy store providers webhooks dispatch)
+    candor_check_links(candor_${module} ALLOWED ${core_modules})
+  endforeach()
+  foreach(fake http twilio syniverse smtp generic)
+    candor_check_links(candor_fakes_${fake} ALLOWED
+        candor::clock candor::common candor::asio candor::fakes_http)
+  endforeach()
+  candor_check_links(candor_reports ALLOWED "")
+endfunction()
