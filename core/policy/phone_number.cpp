@@ -79,6 +79,18 @@ Result<PhoneNumber> parse_phone(std::string_view raw, std::string_view default_r
 
   PhoneNumber out;
   util.Format(number, PhoneNumberUtil::E164, &out.e164);
+
+  // Some inputs keep a leading zero after the country code that libphonenumber
+  // drops when it reads the E.164 form again ("+263 002834 8" -> +263028348 ->
+  // +26328348). Such a number would be counted and matched under two keys.
+  i18n::phonenumbers::PhoneNumber again;
+  std::string again_e164;
+  if (util.Parse(out.e164, "ZZ", &again) == PhoneNumberUtil::NO_PARSING_ERROR) {
+    util.Format(again, PhoneNumberUtil::E164, &again_e164);
+  }
+  if (again_e164 != out.e164) {
+    return invalid(raw, fmt::format("its E.164 form {} reads back as another number", out.e164));
+  }
   out.digits = out.e164.substr(1);
   out.country_code = number.country_code();
 

@@ -58,6 +58,24 @@ TEST(ParsePhone, LeavesRegionEmptyForAPossibleNumberOfNoRegion) {
   EXPECT_EQ(phone->region, "");
 }
 
+TEST(ParsePhone, RefusesANumberWhoseE164FormReadsBackDifferently) {
+  // Found by fuzzing: the leading zero survives the first parse but not the second.
+  auto phone = parse_phone("+263 002834 8");
+  ASSERT_FALSE(phone.ok());
+  EXPECT_NE(phone.error().message.find("reads back as another number"), std::string::npos);
+}
+
+TEST(ParsePhone, E164OutputParsesToItself) {
+  for (auto raw : {"+1 (415) 555-0100", "020 7946 0018", "+44 7700 900123", "+263 77 123 4567",
+                   "+39 06 6982 1234"}) {
+    auto phone = parse_phone(raw, "GB");
+    ASSERT_TRUE(phone.ok()) << raw << ": " << phone.error().message;
+    auto again = parse_phone(phone->e164, "US");
+    ASSERT_TRUE(again.ok()) << phone->e164;
+    EXPECT_EQ(again->e164, phone->e164);
+  }
+}
+
 TEST(IsKnownRegion, KnowsUpperCaseRegionCodes) {
   EXPECT_TRUE(is_known_region("US"));
   EXPECT_TRUE(is_known_region("CA"));
