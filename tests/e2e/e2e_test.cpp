@@ -531,7 +531,15 @@ TEST(EndToEnd, ForgedAndUnsignedCallbacksAreRefusedAndChangeNothing) {
   auto const after = message(*world, sent.outcomes[0].message_id);
   EXPECT_EQ(after.status, Status::kSent);
   EXPECT_EQ(raws(after), raws(before));
-  EXPECT_EQ(world->webhooks().stats().unauthorized, 2U);
+  // Syniverse events are authorised by the delivery configuration's credentials.
+  fakes::http::HttpClient client(world->clock());
+  std::promise<int> refused;
+  client.post_json(world->webhook_base_url() + "/webhooks/syniverse/events", "{}",
+                   {{"Authorization", "Basic bm9ib2R5Om5vdGhpbmc="}},
+                   [&refused](fakes::http::ClientResult const& r) { refused.set_value(r.status); });
+  EXPECT_EQ(refused.get_future().get(), 401);
+
+  EXPECT_EQ(world->webhooks().stats().unauthorized, 3U);
 
   // The same body signed with the real token goes through: the refusal was the signature.
   auto const real = fakes::twilio::sign_request(world->twilio()->config().auth_token, url, fields);
