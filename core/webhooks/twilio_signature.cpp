@@ -157,9 +157,11 @@ std::vector<std::string> twilio_url_variants(std::string_view url) {
   // -> %27 is tried — the others (@, :, ?) are open bugs in Twilio's own
   // validators and do not occur in the URLs candor configures.
   for (auto const& form : {std::string(url), encode_apostrophes(url)}) {
+    // The URL exactly as given comes first, even when its port is odd (an empty
+    // "host:/path" port is rebuilt differently by both port rules).
+    add(form);
     auto parts = split_url(form);
     if (!parts) {
-      add(form);
       continue;
     }
     add(parts->before_port + parts->rest);

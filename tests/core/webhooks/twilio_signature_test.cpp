@@ -215,11 +215,19 @@ TEST(TwilioSignature, UrlVariantsCoverPortsAndApostrophes) {
             (std::vector<std::string>{"https://a.example/x", "https://a.example:443/x"}));
   EXPECT_EQ(
       twilio_url_variants("http://a.example:8080/x?q='"),
-      (std::vector<std::string>{"http://a.example/x?q='", "http://a.example:8080/x?q='",
-                                "http://a.example/x?q=%27", "http://a.example:8080/x?q=%27"}));
+      (std::vector<std::string>{"http://a.example:8080/x?q='", "http://a.example/x?q='",
+                                "http://a.example:8080/x?q=%27", "http://a.example/x?q=%27"}));
   EXPECT_EQ(twilio_url_variants("http://[::1]:8080/x"),
-            (std::vector<std::string>{"http://[::1]/x", "http://[::1]:8080/x"}));
+            (std::vector<std::string>{"http://[::1]:8080/x", "http://[::1]/x"}));
   EXPECT_EQ(twilio_url_variants("not a url"), (std::vector<std::string>{"not a url"}));
+}
+
+TEST(TwilioSignature, AcceptsASignatureOverTheUrlExactlyAsGiven) {
+  // Found by fuzzing: an empty port was rebuilt by both port rules, so the URL as
+  // configured was not among its own variants.
+  auto const url = "https://example.test:/a'b";
+  EXPECT_TRUE(validate_twilio_signature(kToken, url, call_params(),
+                                        twilio_signature(kToken, url, call_params())));
 }
 
 }  // namespace
