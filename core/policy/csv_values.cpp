@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -18,6 +19,8 @@ namespace {
 
 constexpr std::string_view kBlank = " \t";
 constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+// A million E.164 numbers fit in 16 MiB; anything larger is not a block list.
+constexpr std::uintmax_t kMaxCsvBytes = 16U << 20U;
 
 std::string_view trim(std::string_view text) {
   auto const first = text.find_first_not_of(kBlank);
@@ -88,6 +91,17 @@ Result<std::string> parse_line(std::string_view line) {
 }  // namespace
 
 Result<std::vector<std::string>> load_csv_values(std::string const& path, std::string_view header) {
+  // Devices and pipes (/dev/zero, a FIFO) would never end; refuse them up front.
+  std::error_code ec;
+  auto const status = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    return make_error(Errc::kInvalidArgument, fmt::format("{}: not a regular file", path));
+  }
+  if (auto const size = std::filesystem::file_size(path, ec); !ec && size > kMaxCsvBytes) {
+    return make_error(
+        Errc::kInvalidArgument,
+        fmt::format("{}: {} bytes; a CSV list may have at most {}", path, size, kMaxCsvBytes));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return make_error(Errc::kNotFound,

@@ -54,6 +54,22 @@ std::string load_error(std::string const& content, std::string_view header = {})
   return message.substr(file.path().size());
 }
 
+TEST(LoadCsvValues, RefusesDevicesAndDirectories) {
+  for (auto path : {"/dev/zero", "/tmp"}) {
+    auto values = load_csv_values(path);
+    ASSERT_FALSE(values.ok()) << path;
+    EXPECT_EQ(values.error().code, Errc::kInvalidArgument);
+    EXPECT_NE(values.error().message.find("not a regular file"), std::string::npos);
+  }
+}
+
+TEST(LoadCsvValues, RefusesAFileLargerThan16MiB) {
+  CsvFile file(std::string((16U << 20U) + 1U, '1'));
+  auto values = load_csv_values(file.path());
+  ASSERT_FALSE(values.ok());
+  EXPECT_NE(values.error().message.find("at most"), std::string::npos);
+}
+
 TEST(LoadCsvValues, ReadsOneValuePerLine) {
   EXPECT_EQ(load_ok("+18005550100\n+18005550101\n"), (Values{"+18005550100", "+18005550101"}));
 }
