@@ -7,33 +7,18 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
-#include <mutex>
-#include <set>
-#include <thread>
 
 #include <unistd.h>
 
 #include <fmt/format.h>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 
-#include "core/clock/manual_clock.hpp"
-#include "core/clock/work_tracker.hpp"
-#include "core/common/log.hpp"
 #include "core/dispatch/messenger.hpp"
 #include "core/policy/send_policy.hpp"
-#include "core/providers/generic_provider.hpp"
-#include "core/providers/smtp_provider.hpp"
-#include "core/providers/syniverse_provider.hpp"
-#include "core/providers/twilio_provider.hpp"
 #include "core/store/store.hpp"
-#include "core/webhooks/webhook_server.hpp"
 #include "fakes/http/server.hpp"
-#include "fakes/smtp/fake_smtp.hpp"
-#include "fakes/syniverse/fake_syniverse.hpp"
-#include "fakes/twilio/fake_twilio.hpp"
 #include "scenarios/generator.hpp"
 #include "scenarios/time_text.hpp"
+#include "scenarios/world.hpp"
 
 namespace candor::scenarios {
 
@@ -45,37 +30,6 @@ using domain::ProviderKind;
 
 /// Real time a step may take to settle before the run is declared stuck.
 constexpr auto kSettleTimeout = std::chrono::seconds(60);
-
-constexpr char const* kSyniverseUser = "ess-user";
-constexpr char const* kSyniversePassword = "ess-password";
-
-/// Forwards webhook callbacks to the current Messenger. The webhook server is
-/// built before the Messenger (the fakes need its URL first) and outlives each
-/// Messenger across restarts; while none is attached, callbacks are refused
-/// by being dropped, as a crashed process would.
-class SinkProxy final : public webhooks::WebhookSink {
- public:
-  void attach(webhooks::WebhookSink* target) {
-    std::lock_guard lock(mutex_);
-    target_ = target;
-  }
-
-  // webhooks::WebhookSink
-  void on_status(domain::StatusUpdate update) override {
-    std::lock_guard lock(mutex_);
-    if (target_ != nullptr)
-      target_->on_status(std::move(update));
-  }
-  void on_inbound(webhooks::InboundSms message) override {
-    std::lock_guard lock(mutex_);
-    if (target_ != nullptr)
-      target_->on_inbound(std::move(message));
-  }
-
- private:
-  std::mutex mutex_;
-  webhooks::WebhookSink* target_ = nullptr;
-};
 
 /// Thrown while building the world or running a step; becomes
 /// ScenarioReport::error.
@@ -97,475 +51,356 @@ void check(Status const& status, std::string_view what) {
   }
 }
 
-/// The world of one scenario run.
-class World {
- public:
-  World(Scenario const& scenario, std::uint64_t seed, std::string db_path)
-      : scenario_(scenario),
-        seed_(seed),
-        db_path_(std::move(db_path)),
-        clock_(scenario.clock.start,
-               {.tracker = &tracker_, .settle_timeout = std::chrono::milliseconds(kSettleTimeout)}),
-        work_(io_.get_executor()) {}
-
-  ~World() { shutdown(); }
-  World(World const&) = delete;
-  World& operator=(World const&) = delete;
-
-  void build() {
-    io_thread_ = std::thread([this] { io_.run(); });
-    build_candidates();
-    policy_config_ = merge_policy({}, scenario_.policy);
-    policy_config_.day_start_offset =
-        std::chrono::duration_cast<std::chrono::minutes>(scenario_.clock.day_start_offset);
-
-    // The webhook server first: the fakes need its URL.
-    webhooks::WebhookServerOptions hooks;
-    hooks.twilio_auth_token = twilio_token();
-    hooks.syniverse_user = kSyniverseUser;
-    hooks.syniverse_password = kSyniversePassword;
-    webhook_options_ = hooks;
-    start_webhooks();
-
-    build_fakes();
-    open_core();
+/// Like check(), but a step that did not settle says so in the runner's words.
+void check_settled(Status const& status, std::string_view what) {
+  if (!status && status.error().code == Errc::kDeadlineExceeded) {
+    throw RunError(fmt::format("{}: work did not finish within {} s of real time", what,
+                               kSettleTimeout.count()));
   }
+  check(status, what);
+}
 
-  /// Stops the core hard and reopens its store, as a crash and restart would.
-  void restart() {
-    proxy_.attach(nullptr);
-    webhooks_->stop();
-    webhooks_.reset();
-    messenger_.reset();
-    sms_provider_.reset();
-    email_provider_.reset();
-    policy_.reset();
-    store_.reset();
-    check_settled(clock_.settle(), "restart");
-    start_webhooks();
-    open_core();
-  }
+// ---------------------------------------------------------------------------
+// The scenario's candidates
 
-  void shutdown() {
-    proxy_.attach(nullptr);
-    if (webhooks_)
-      webhooks_->stop();
-    if (twilio_)
-      twilio_->stop();
-    if (syniverse_)
-      syniverse_->stop();
-    if (generic_)
-      generic_->stop();
-    if (smtp_)
-      smtp_->stop();
-    messenger_.reset();
-    sms_provider_.reset();
-    email_provider_.reset();
-    webhooks_.reset();
-    work_.reset();
-    io_.stop();
-    if (io_thread_.joinable())
-      io_thread_.join();
-  }
-
-  clock::ManualClock& clock() { return clock_; }
-  store::Store& store() { return *store_; }
-  bool has_store() const { return store_ != nullptr; }
-  dispatch::Messenger& messenger() { return *messenger_; }
-  std::vector<domain::Candidate> const& candidates() const { return candidates_; }
-  std::map<domain::CandidateId, std::vector<std::string>> const& tags() const { return tags_; }
-
-  void settle(std::string const& what) { check_settled(clock_.settle(), what); }
-
-  static void check_settled(bool settled, std::string const& what) {
-    if (!settled) {
-      throw RunError(fmt::format("{}: work did not finish within {} s of real time", what,
-                                 std::chrono::seconds(kSettleTimeout).count()));
-    }
-  }
-
-  void set_policy(PolicySpec const& patch) {
-    policy_config_ = merge_policy(policy_config_, patch);
-    check(policy_->update(policy_config_), "set_policy");
-  }
-
-  void set_faults(Channel channel, FaultSpec const& faults) { apply_faults(channel, faults); }
-
-  void inbound(InboundStep const& step) {
-    if (twilio_) {
-      take(twilio_->send_inbound({.from = step.from, .body = step.body}), "inbound");
-    } else if (syniverse_) {
-      take(syniverse_->inject_inbound(step.from, step.body), "inbound");
-    }
-  }
-
-  /// API requests each fake has seen.
-  std::map<std::string, std::int64_t> provider_requests() {
-    std::map<std::string, std::int64_t> out;
-    if (twilio_)
-      out["twilio"] = static_cast<std::int64_t>(twilio_->server().request_count());
-    if (syniverse_)
-      out["syniverse"] = static_cast<std::int64_t>(syniverse_->server().request_count());
-    if (generic_)
-      out["generic"] = static_cast<std::int64_t>(generic_->request_count());
-    if (smtp_)
-      out["smtp"] = static_cast<std::int64_t>(smtp_->stats().sessions);
-    return out;
-  }
-
-  std::int64_t requests_of(Channel channel) {
-    auto const all = provider_requests();
-    auto const& spec =
-        channel == Channel::kSms ? scenario_.providers.sms : scenario_.providers.email;
-    if (!spec)
-      return 0;
-    auto it = all.find(std::string(domain::to_string(spec->kind)));
-    return it == all.end() ? 0 : it->second;
-  }
-
- private:
-  std::string twilio_token() const {
-    auto const& sms = scenario_.providers.sms;
-    if (sms && !sms->auth_token.empty())
-      return sms->auth_token;
-    return fakes::twilio::FakeTwilioConfig{}.auth_token;
-  }
-
-  void start_webhooks() {
-    webhooks_ = std::make_unique<webhooks::WebhookServer>(webhook_options_, proxy_, clock_);
-    check(webhooks_->start(), "webhook server");
-    // A restart binds the same port again so that the fakes' callback URLs stay valid.
-    webhook_options_.port = webhooks_->port();
-  }
-
-  static policy::PolicyConfig merge_policy(policy::PolicyConfig config, PolicySpec const& patch) {
-    if (patch.allowed_countries)
-      config.allowed_countries = *patch.allowed_countries;
-    if (patch.blocked_numbers)
-      config.blocked_numbers = *patch.blocked_numbers;
-    if (patch.blocked_patterns)
-      config.blocked_patterns = *patch.blocked_patterns;
-    if (patch.candidate_daily_limit)
-      config.candidate_daily_limit = *patch.candidate_daily_limit;
-    if (patch.application_daily_limit) {
-      config.application_daily_limit = *patch.application_daily_limit;
-    }
-    if (patch.default_region)
-      config.default_region = *patch.default_region;
-    return config;
-  }
-
-  void build_candidates() {
-    std::vector<CandidateSpec> specs = scenario_.candidates.list;
-    if (scenario_.candidates.generate) {
-      auto generated = generate_candidates(*scenario_.candidates.generate, seed_);
-      specs.insert(specs.end(), generated.begin(), generated.end());
-    }
-    std::sort(specs.begin(), specs.end(),
-              [](CandidateSpec const& a, CandidateSpec const& b) { return a.id < b.id; });
-    for (CandidateSpec const& s : specs) {
-      candidates_.push_back(domain::Candidate{.id = s.id,
-                                              .candidate_number = s.number,
-                                              .first_name = s.first_name,
-                                              .last_name = s.last_name,
-                                              .email = s.email,
-                                              .phone = s.phone,
-                                              .sms_opt_out = s.opted_out});
-      tags_[s.id] = s.tags;
-    }
-  }
-
-  void build_fakes() {
-    std::string const hooks = webhooks_->base_url();
-    if (auto const& sms = scenario_.providers.sms) {
-      switch (sms->kind) {
-        case ProviderKind::kTwilio:
-          build_twilio(*sms, hooks);
-          break;
-        case ProviderKind::kSyniverse:
-          build_syniverse(*sms, hooks);
-          break;
-        default:
-          build_generic();
-      }
-      apply_faults(Channel::kSms, sms->faults);
-    }
-    if (auto const& email = scenario_.providers.email) {
-      fakes::smtp::FakeSmtpConfig config;
-      for (CandidateSpec const& c : rejected_emails(*email)) {
-        config.reject_rules.push_back({.address_pattern = escape_regex(c.email)});
-      }
-      smtp_ = std::make_unique<fakes::smtp::FakeSmtp>(config, clock_, &tracker_);
-      check(smtp_->start(), "fake smtp");
-      apply_faults(Channel::kEmail, email->faults);
-    }
-  }
-
-  void build_twilio(ProviderSpec const& spec, std::string const& hooks) {
-    fakes::twilio::FakeTwilioConfig config;
-    if (!spec.account_sid.empty())
-      config.account_sid = spec.account_sid;
-    config.auth_token = twilio_token();
-    if (!spec.messaging_service_sid.empty())
-      config.services[0].sid = spec.messaging_service_sid;
-    config.services[0].status_callback = hooks + "/webhooks/twilio/status";
-    config.services[0].inbound_url = hooks + "/webhooks/twilio/inbound";
-    config.inbound_url = config.services[0].inbound_url;
-    config.seed = seed_;
-    config.outcomes.clear();
-    for (OutcomeSpec const& o : spec.outcomes) {
-      int code = 0;
-      try {
-        code = o.error_code.empty() ? 0 : std::stoi(o.error_code);
-      } catch (std::exception const&) {
-        throw RunError(
-            fmt::format("providers.sms.outcomes: twilio error codes are numbers; got "
-                        "\"{}\"",
-                        o.error_code));
-      }
-      config.outcomes.push_back({.outcome = *fakes::twilio::parse_outcome(o.result),
-                                 .error_code = code,
-                                 .weight = o.weight});
-    }
-    for (auto const& [status, delay] : spec.callback_delays) {
-      if (status == "queued")
-        config.delays.queued = delay;
-      if (status == "sent" || status == "failed")
-        config.delays.sent = delay;
-      if (status == "delivered" || status == "undelivered")
-        config.delays.final = delay;
-    }
-    twilio_ = std::make_unique<fakes::twilio::FakeTwilio>(clock_, config, &tracker_);
-    check(twilio_->start(), "fake twilio");
-  }
-
-  void build_syniverse(ProviderSpec const& spec, std::string const& hooks) {
-    fakes::syniverse::FakeSyniverseConfig config;
-    if (!spec.auth_token.empty())
-      config.tokens = {spec.auth_token};
-    config.seed = seed_;
-    config.mix = {0, 0, 0};
-    std::vector<std::string> codes;
-    for (OutcomeSpec const& o : spec.outcomes) {
-      if (o.result == "delivered" || o.result == "sent")
-        config.mix.delivered += o.weight;
-      if (o.result == "failed")
-        config.mix.failed += o.weight;
-      if (o.result == "expired")
-        config.mix.expired += o.weight;
-      if (!o.error_code.empty())
-        codes.push_back(o.error_code);
-    }
-    if (!codes.empty())
-      config.failure_codes = codes;
-    for (auto const& [status, delay] : spec.callback_delays) {
-      if (status == "sent")
-        config.sent_delay = delay;
-      if (status != "sent")
-        config.final_delay = delay;
-    }
-    config.delivery = {.url = hooks + "/webhooks/syniverse/events",
-                       .username = kSyniverseUser,
-                       .password = kSyniversePassword};
-    config.event_faults = {.drop = spec.faults.drop_callbacks,
-                           .duplicate = spec.faults.duplicate_callbacks,
-                           .delay = spec.faults.reorder_callbacks};
-    syniverse_ = std::make_unique<fakes::syniverse::FakeSyniverse>(config, clock_, &tracker_);
-    check(syniverse_->start(), "fake syniverse");
-  }
-
-  void build_generic() {
-    generic_ = std::make_unique<fakes::http::HttpServer>(
-        clock_, fakes::http::ServerOptions{.log_name = "fake.generic"}, &tracker_);
-    auto counter = std::make_shared<std::atomic<std::int64_t>>(0);
-    generic_->route("POST", "/messages", [counter](fakes::http::Request const&) {
-      return fakes::http::Response::json(200, fmt::format(R"({{"id":"GEN-{}"}})", ++*counter));
-    });
-    check(generic_->start(), "fake generic");
-  }
-
-  /// Candidates whose e-mail the SMTP fake refuses, drawn by weight per candidate.
-  std::vector<CandidateSpec> rejected_emails(ProviderSpec const& spec) const {
-    std::vector<double> weights;
-    for (OutcomeSpec const& o : spec.outcomes)
-      weights.push_back(o.weight);
-    std::vector<CandidateSpec> out;
-    for (domain::Candidate const& c : candidates_) {
-      SeededRandom random(mix_seed(seed_, static_cast<std::uint64_t>(c.id)));
-      if (!c.email.empty() && spec.outcomes[random.pick(weights)].result == "rejected") {
-        out.push_back(CandidateSpec{.id = c.id, .email = c.email});
-      }
-    }
-    return out;
-  }
-
-  static std::string escape_regex(std::string const& text) {
-    std::string out;
-    for (char c : text) {
-      if (std::string_view(".^$|()[]{}*+?\\").find(c) != std::string_view::npos)
-        out += '\\';
-      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return out;
-  }
-
-  fakes::http::HttpServer* api_server(Channel channel) {
-    if (channel == Channel::kEmail)
-      return nullptr;
-    if (twilio_)
-      return &twilio_->server();
-    if (syniverse_)
-      return &syniverse_->server();
-    return generic_.get();
-  }
-
-  void apply_faults(Channel channel, FaultSpec const& faults) {
-    if (channel == Channel::kEmail) {
-      if (!smtp_)
-        return;
-      smtp_->set_latency(faults.latency, clock::Duration(0));
-      for (BurstSpec const& b : faults.bursts) {
-        smtp_->fail_next_sessions(static_cast<int>(b.count), 421);
-      }
-      return;
-    }
-
-    fakes::http::HttpServer* server = api_server(channel);
-    if (server == nullptr)
-      return;
-    // Limitation: latency faults are refused — the Messenger holds its work scope
-    // across a provider exchange that the fake delays on the manual clock, so
-    // settling before the clock moves would wait forever.
-    if (faults.latency.count() != 0) {
-      throw RunError(
-          "faults.latency: API latency on a manual clock is not supported by the runner yet; "
-          "use callback_delays or bursts");
-    }
-    server->clear_faults();
-    server->set_latency(faults.latency);
-    auto const base = static_cast<std::int64_t>(server->request_count());
-    for (BurstSpec const& b : faults.bursts) {
-      for (std::int64_t i = 0; i < b.count; ++i) {
-        server->script_fault(
-            static_cast<std::uint64_t>(base + b.start_request + i),
-            fakes::http::Fault::with_status(b.http_status, error_body(b.http_status)));
-      }
-    }
-    for (std::int64_t n : faults.reset_requests) {
-      server->script_fault(static_cast<std::uint64_t>(base + n), fakes::http::Fault::reset());
-    }
-    if (twilio_) {
-      check(twilio_->set_callback_faults({.duplicate_rate = faults.duplicate_callbacks,
-                                          .drop_rate = faults.drop_callbacks,
-                                          .reorder_rate = faults.reorder_callbacks}),
-            "faults");
-    }
-  }
-
-  std::string error_body(int status) const {
-    if (twilio_) {
-      int const code = status == 429 ? 20429 : 20500;
-      return fmt::format(R"({{"code":{},"message":"fault injected by the scenario","status":{}}})",
-                         code, status);
-    }
-    if (syniverse_) {
-      return status == 429 ? R"({"error_code":"SCG_ERROR_1039","error_description":"throttled"})"
-                           : R"({"error_code":"SCG_ERROR_5000","error_description":"outage"})";
-    }
-    return R"({"error":"fault injected by the scenario"})";
-  }
-
-  void open_core() {
-    store_ = take(store::Store::open(db_path_), "store");
-    check(store_->upsert_candidates(candidates_), "candidates");
-    policy_ = take(policy::SendPolicy::create(policy_config_), "policy");
-
-    providers::HttpClientOptions http{.max_attempts = 1, .tracker = &tracker_};
-    if (twilio_) {
-      http.provider = "twilio";
-      auto const& config = twilio_->config();
-      sms_provider_ =
-          take(providers::TwilioProvider::create({.base_url = twilio_->base_url(),
-                                                  .account_sid = config.account_sid,
-                                                  .auth_token = config.auth_token,
-                                                  .messaging_service_sid = config.services[0].sid,
-                                                  .http = http},
-                                                 io_, clock_),
-               "twilio provider");
-    } else if (syniverse_) {
-      http.provider = "syniverse";
-      sms_provider_ = take(
-          providers::SyniverseProvider::create({.base_url = syniverse_->base_url(),
-                                                .access_token = syniverse_->token(),
-                                                .channel_id = syniverse_->config().channels.at(0),
-                                                .http = http},
-                                               io_, clock_),
-          "syniverse provider");
-    } else if (generic_) {
-      http.provider = "generic";
-      sms_provider_ =
-          take(providers::GenericProvider::create(
-                   {.url = generic_->base_url() + "/messages", .id_field = "id", .http = http}, io_,
-                   clock_),
-               "generic provider");
-    }
-    if (smtp_) {
-      email_provider_ = take(
-          providers::SmtpProvider::create(
-              {.port = smtp_->port(), .from_address = "jobs@candor.test", .tracker = &tracker_},
-              io_, clock_),
-          "smtp provider");
-    }
-
-    messenger_ = std::make_unique<dispatch::Messenger>(
-        *store_, *policy_, clock_,
-        dispatch::Providers{.sms = sms_provider_.get(), .email = email_provider_.get()},
-        // One provider call at a time: fakes number their requests, so a burst or
-        // a reset scripted for request N must always meet the same message.
-        // Virtual time does not pass during a call, so this costs no virtual
-        // throughput.
-        dispatch::MessengerOptions{.seed = seed_,
-                                   .max_in_flight = 1,
-                                   .default_region = policy_config_.default_region,
-                                   .tracker = &tracker_});
-    check(messenger_->start(), "messenger");
-    proxy_.attach(messenger_.get());
-    settle("start");
-  }
-
-  Scenario const& scenario_;
-  std::uint64_t seed_;
-  std::string db_path_;
-  clock::WorkTracker tracker_;
-  clock::ManualClock clock_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  std::thread io_thread_;
-
-  std::vector<domain::Candidate> candidates_;
-  std::map<domain::CandidateId, std::vector<std::string>> tags_;
-  policy::PolicyConfig policy_config_;
-  webhooks::WebhookServerOptions webhook_options_;
-  SinkProxy proxy_;
-
-  std::unique_ptr<fakes::twilio::FakeTwilio> twilio_;
-  std::unique_ptr<fakes::syniverse::FakeSyniverse> syniverse_;
-  std::unique_ptr<fakes::http::HttpServer> generic_;
-  std::unique_ptr<fakes::smtp::FakeSmtp> smtp_;
-
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<policy::SendPolicy> policy_;
-  std::unique_ptr<providers::Provider> sms_provider_;
-  std::unique_ptr<providers::Provider> email_provider_;
-  std::unique_ptr<webhooks::WebhookServer> webhooks_;
-  std::unique_ptr<dispatch::Messenger> messenger_;
+/// The candidates of a run, sorted by id, and the tags selectors match.
+struct Cast {
+  std::vector<domain::Candidate> candidates;
+  std::map<domain::CandidateId, std::vector<std::string>> tags;
 };
+
+Cast build_cast(Scenario const& scenario, std::uint64_t seed) {
+  std::vector<CandidateSpec> specs = scenario.candidates.list;
+  if (scenario.candidates.generate) {
+    auto generated = generate_candidates(*scenario.candidates.generate, seed);
+    specs.insert(specs.end(), generated.begin(), generated.end());
+  }
+  std::sort(specs.begin(), specs.end(),
+            [](CandidateSpec const& a, CandidateSpec const& b) { return a.id < b.id; });
+
+  Cast cast;
+  for (CandidateSpec const& s : specs) {
+    cast.candidates.push_back(domain::Candidate{.id = s.id,
+                                                .candidate_number = s.number,
+                                                .first_name = s.first_name,
+                                                .last_name = s.last_name,
+                                                .email = s.email,
+                                                .phone = s.phone,
+                                                .sms_opt_out = s.opted_out});
+    cast.tags[s.id] = s.tags;
+  }
+  return cast;
+}
+
+policy::PolicyConfig merge_policy(policy::PolicyConfig config, PolicySpec const& patch) {
+  if (patch.allowed_countries) {
+    config.allowed_countries = *patch.allowed_countries;
+  }
+  if (patch.blocked_numbers) {
+    config.blocked_numbers = *patch.blocked_numbers;
+  }
+  if (patch.blocked_patterns) {
+    config.blocked_patterns = *patch.blocked_patterns;
+  }
+  if (patch.candidate_daily_limit) {
+    config.candidate_daily_limit = *patch.candidate_daily_limit;
+  }
+  if (patch.application_daily_limit) {
+    config.application_daily_limit = *patch.application_daily_limit;
+  }
+  if (patch.default_region) {
+    config.default_region = *patch.default_region;
+  }
+  return config;
+}
+
+// ---------------------------------------------------------------------------
+// WorldOptions from the scenario
+
+void configure_twilio(ProviderSpec const& spec, std::uint64_t seed, WorldOptions& options) {
+  auto& config = options.fake_twilio;
+  if (!spec.account_sid.empty()) {
+    config.account_sid = spec.account_sid;
+  }
+  if (!spec.auth_token.empty()) {
+    config.auth_token = spec.auth_token;
+  }
+  if (!spec.messaging_service_sid.empty()) {
+    config.services.at(0).sid = spec.messaging_service_sid;
+  }
+  config.seed = seed;
+
+  config.outcomes.clear();
+  for (OutcomeSpec const& o : spec.outcomes) {
+    int code = 0;
+    try {
+      code = o.error_code.empty() ? 0 : std::stoi(o.error_code);
+    } catch (std::exception const&) {
+      throw RunError(fmt::format(
+          "providers.sms.outcomes: twilio error codes are numbers; got \"{}\"", o.error_code));
+    }
+    config.outcomes.push_back({.outcome = *fakes::twilio::parse_outcome(o.result),
+                               .error_code = code,
+                               .weight = o.weight});
+  }
+
+  for (auto const& [status, delay] : spec.callback_delays) {
+    if (status == "queued") {
+      config.delays.queued = delay;
+    }
+    if (status == "sent" || status == "failed") {
+      config.delays.sent = delay;
+    }
+    if (status == "delivered" || status == "undelivered") {
+      config.delays.final = delay;
+    }
+  }
+}
+
+void configure_syniverse(ProviderSpec const& spec, std::uint64_t seed, WorldOptions& options) {
+  auto& config = options.fake_syniverse;
+  if (!spec.auth_token.empty()) {
+    config.tokens = {spec.auth_token};
+  }
+  config.seed = seed;
+
+  config.mix = {0, 0, 0};
+  std::vector<std::string> codes;
+  for (OutcomeSpec const& o : spec.outcomes) {
+    if (o.result == "delivered" || o.result == "sent") {
+      config.mix.delivered += o.weight;
+    }
+    if (o.result == "failed") {
+      config.mix.failed += o.weight;
+    }
+    if (o.result == "expired") {
+      config.mix.expired += o.weight;
+    }
+    if (!o.error_code.empty()) {
+      codes.push_back(o.error_code);
+    }
+  }
+  if (!codes.empty()) {
+    config.failure_codes = codes;
+  }
+
+  for (auto const& [status, delay] : spec.callback_delays) {
+    if (status == "sent") {
+      config.sent_delay = delay;
+    } else {
+      config.final_delay = delay;
+    }
+  }
+  // Syniverse fixes its event faults when the fake starts (see docs/scenarios.md).
+  config.event_faults = {.drop = spec.faults.drop_callbacks,
+                         .duplicate = spec.faults.duplicate_callbacks,
+                         .delay = spec.faults.reorder_callbacks};
+}
+
+std::string escape_regex(std::string const& text) {
+  std::string out;
+  for (char c : text) {
+    if (std::string_view(".^$|()[]{}*+?\\").find(c) != std::string_view::npos) {
+      out += '\\';
+    }
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+/// The SMTP fake refuses the e-mail of candidates drawn "rejected", by weight
+/// and per candidate, so the draw does not depend on the order of sends.
+void configure_smtp(ProviderSpec const& spec, Cast const& cast, std::uint64_t seed,
+                    WorldOptions& options) {
+  std::vector<double> weights;
+  for (OutcomeSpec const& o : spec.outcomes) {
+    weights.push_back(o.weight);
+  }
+  for (domain::Candidate const& c : cast.candidates) {
+    if (c.email.empty() || spec.outcomes.empty()) {
+      continue;
+    }
+    SeededRandom random(mix_seed(seed, static_cast<std::uint64_t>(c.id)));
+    if (spec.outcomes[random.pick(weights)].result == "rejected") {
+      options.fake_smtp.reject_rules.push_back({.address_pattern = escape_regex(c.email)});
+    }
+  }
+}
+
+/// Limitation: latency faults are refused — the Messenger holds its work scope
+/// across a provider exchange that the fake delays on the manual clock, so
+/// settling before the clock moves would wait forever.
+void refuse_api_latency(FaultSpec const& faults) {
+  if (faults.latency.count() != 0) {
+    throw RunError(
+        "faults.latency: API latency on a manual clock is not supported by the runner yet; "
+        "use callback_delays or bursts");
+  }
+}
+
+WorldOptions world_options(Scenario const& scenario, std::uint64_t seed, Cast const& cast,
+                           std::string store_path) {
+  WorldOptions options{.start = scenario.clock.start,
+                       .settle_timeout = kSettleTimeout,
+                       .store_path = std::move(store_path),
+                       .candidates = cast.candidates,
+                       .sms = SmsChoice::kNone,
+                       .email = false};
+  options.policy = merge_policy({}, scenario.policy);
+  options.policy.day_start_offset =
+      std::chrono::duration_cast<std::chrono::minutes>(scenario.clock.day_start_offset);
+
+  if (auto const& sms = scenario.providers.sms) {
+    switch (sms->kind) {
+      case ProviderKind::kTwilio:
+        options.sms = SmsChoice::kTwilio;
+        configure_twilio(*sms, seed, options);
+        break;
+      case ProviderKind::kSyniverse:
+        options.sms = SmsChoice::kSyniverse;
+        configure_syniverse(*sms, seed, options);
+        break;
+      default:
+        options.sms = SmsChoice::kGeneric;
+    }
+    refuse_api_latency(sms->faults);
+  }
+  if (auto const& email = scenario.providers.email) {
+    options.email = true;
+    configure_smtp(*email, cast, seed, options);
+  }
+
+  // One provider call at a time: fakes number their requests, so a burst or a
+  // reset scripted for request N must always meet the same message. Virtual
+  // time does not pass during a call, so this costs no virtual throughput.
+  // (The World's HTTP clients already make one attempt per send; the Messenger
+  // owns retries.)
+  options.messenger = dispatch::MessengerOptions{.seed = seed, .max_in_flight = 1};
+  return options;
+}
+
+// ---------------------------------------------------------------------------
+// Faults and request totals of the running fakes
+
+/// The HTTP server behind the SMS fake; nullptr without one.
+fakes::http::HttpServer* sms_api_server(World& world) {
+  if (auto* twilio = world.twilio()) {
+    return &twilio->server();
+  }
+  if (auto* syniverse = world.syniverse()) {
+    return &syniverse->server();
+  }
+  if (auto* generic = world.generic()) {
+    return &generic->server();
+  }
+  return nullptr;
+}
+
+/// The body a scripted HTTP error carries, in the fake provider's own shape.
+std::string error_body(World& world, int status) {
+  if (world.twilio() != nullptr) {
+    int const code = status == 429 ? 20429 : 20500;
+    return fmt::format(R"({{"code":{},"message":"fault injected by the scenario","status":{}}})",
+                       code, status);
+  }
+  if (world.syniverse() != nullptr) {
+    return status == 429 ? R"({"error_code":"SCG_ERROR_1039","error_description":"throttled"})"
+                         : R"({"error_code":"SCG_ERROR_5000","error_description":"outage"})";
+  }
+  return R"({"error":"fault injected by the scenario"})";
+}
+
+void apply_email_faults(fakes::smtp::FakeSmtp& smtp, FaultSpec const& faults) {
+  smtp.set_latency(faults.latency, clock::Duration(0));
+  for (BurstSpec const& b : faults.bursts) {
+    smtp.fail_next_sessions(static_cast<int>(b.count), 421);
+  }
+}
+
+/// Replaces the faults of a channel's fake. Request numbers count from the
+/// fake's next request.
+void apply_faults(World& world, Channel channel, FaultSpec const& faults) {
+  if (channel == Channel::kEmail) {
+    if (auto* smtp = world.smtp()) {
+      apply_email_faults(*smtp, faults);
+    }
+    return;
+  }
+
+  fakes::http::HttpServer* server = sms_api_server(world);
+  if (server == nullptr) {
+    return;
+  }
+  refuse_api_latency(faults);
+  server->clear_faults();
+  server->set_latency(faults.latency);
+
+  auto const base = static_cast<std::int64_t>(server->request_count());
+  for (BurstSpec const& b : faults.bursts) {
+    for (std::int64_t i = 0; i < b.count; ++i) {
+      server->script_fault(
+          static_cast<std::uint64_t>(base + b.start_request + i),
+          fakes::http::Fault::with_status(b.http_status, error_body(world, b.http_status)));
+    }
+  }
+  for (std::int64_t n : faults.reset_requests) {
+    server->script_fault(static_cast<std::uint64_t>(base + n), fakes::http::Fault::reset());
+  }
+
+  if (auto* twilio = world.twilio()) {
+    check(twilio->set_callback_faults({.duplicate_rate = faults.duplicate_callbacks,
+                                       .drop_rate = faults.drop_callbacks,
+                                       .reorder_rate = faults.reorder_callbacks}),
+          "faults");
+  }
+}
+
+/// API requests each fake has seen (SMTP: sessions).
+std::map<std::string, std::int64_t> provider_requests(World& world) {
+  std::map<std::string, std::int64_t> out;
+  if (auto* twilio = world.twilio()) {
+    out["twilio"] = static_cast<std::int64_t>(twilio->server().request_count());
+  }
+  if (auto* syniverse = world.syniverse()) {
+    out["syniverse"] = static_cast<std::int64_t>(syniverse->server().request_count());
+  }
+  if (auto* generic = world.generic()) {
+    out["generic"] = static_cast<std::int64_t>(generic->server().request_count());
+  }
+  if (auto* smtp = world.smtp()) {
+    out["smtp"] = static_cast<std::int64_t>(smtp->stats().sessions);
+  }
+  return out;
+}
+
+/// Starts the scenario's world with its initial faults in place.
+std::unique_ptr<World> start_world(Scenario const& scenario, std::uint64_t seed, Cast const& cast,
+                                   std::string store_path) {
+  auto created = World::create(world_options(scenario, seed, cast, std::move(store_path)));
+  if (!created) {
+    throw RunError(
+        fmt::format("cannot build the scenario's world: {}", created.error().to_string()));
+  }
+  auto world = std::move(*created);
+
+  if (auto const& sms = scenario.providers.sms) {
+    apply_faults(*world, Channel::kSms, sms->faults);
+  }
+  if (auto const& email = scenario.providers.email) {
+    apply_faults(*world, Channel::kEmail, email->faults);
+  }
+  return world;
+}
+
+// ---------------------------------------------------------------------------
+// Steps
 
 /// Executes steps against a World and collects expectation results.
 class Execution {
  public:
-  Execution(Scenario const& scenario, World& world, reports::ScenarioReport& report)
-      : scenario_(scenario), world_(world), report_(report) {}
+  Execution(Scenario const& scenario, Cast const& cast, World& world,
+            reports::ScenarioReport& report)
+      : scenario_(scenario), cast_(cast), world_(world), report_(report) {}
 
   void run(RunOptions const& options) {
     for (std::size_t i = 0; i < scenario_.steps.size(); ++i) {
@@ -593,10 +428,10 @@ class Execution {
 
   std::vector<domain::CandidateId> select(Selector const& selector) const {
     std::vector<domain::CandidateId> ids;
-    for (domain::Candidate const& c : world_.candidates()) {
+    for (domain::Candidate const& c : cast_.candidates) {
       bool take = selector.kind == Selector::Kind::kAll || selector.kind == Selector::Kind::kFirst;
       if (selector.kind == Selector::Kind::kTag) {
-        auto const& tags = world_.tags().at(c.id);
+        auto const& tags = cast_.tags.at(c.id);
         take = std::find(tags.begin(), tags.end(), selector.tag) != tags.end();
       }
       if (take)
@@ -630,7 +465,7 @@ class Execution {
                                   .candidates = select(s.candidates)};
     auto result = world_.messenger().send_message(request);
     request_outcome("send_message", result ? ok_status() : Status(result.error()), s.expect_error);
-    world_.settle(step_->label);
+    check_settled(world_.settle(), step_->label);
   }
 
   void execute(ComposeStep const& s) {
@@ -642,34 +477,44 @@ class Execution {
                                   .candidates = {s.candidate}};
     auto result = world_.messenger().compose(request);
     request_outcome("compose", result ? ok_status() : Status(result.error()), s.expect_error);
-    world_.settle(step_->label);
+    check_settled(world_.settle(), step_->label);
   }
 
   void execute(InboundStep const& s) {
-    world_.inbound(s);
-    world_.settle(step_->label);
+    take(world_.inbound(s.from, s.body), "inbound");
+    check_settled(world_.settle(), step_->label);
   }
 
   void execute(AdvanceStep const& s) {
-    auto& clock = world_.clock();
-    bool const settled =
-        s.until ? clock.advance_to(*s.until) : clock.advance(s.by.value_or(Duration(0)));
-    World::check_settled(settled, step_->label);
+    check_settled(
+        s.until ? world_.advance_to(*s.until) : world_.advance(s.by.value_or(Duration(0))),
+        step_->label);
   }
 
-  void execute(SetPolicyStep const& s) { world_.set_policy(s.policy); }
+  void execute(SetPolicyStep const& s) {
+    policy::SendPolicy& policy = world_.policy();
+    check(policy.update(merge_policy(policy.config(), s.policy)), "set_policy");
+  }
 
   void execute(SetFaultsStep const& s) {
     if (s.sms)
-      world_.set_faults(Channel::kSms, *s.sms);
+      apply_faults(world_, Channel::kSms, *s.sms);
     if (s.email)
-      world_.set_faults(Channel::kEmail, *s.email);
+      apply_faults(world_, Channel::kEmail, *s.email);
   }
 
-  void execute(RestartStep const&) { world_.restart(); }
+  /// Stops the core hard and reopens it, as a crash and restart would. The
+  /// world is settled first, so no work of the old core is still on its way to
+  /// a fake while the new core resumes its outbox; the new core is settled
+  /// before the next step.
+  void execute(RestartStep const&) {
+    check_settled(world_.settle(), "restart");
+    check(world_.restart(), "restart");
+    check_settled(world_.settle(), "start");
+  }
 
   void execute(ExpectStep const& e) {
-    world_.settle(step_->label);
+    check_settled(world_.settle(), step_->label);
     auto messages = take(world_.store().all_messages(), "messages");
 
     std::map<domain::Status, std::int64_t> by_status;
@@ -703,7 +548,7 @@ class Execution {
     if (e.nothing_lost)
       check_nothing_lost(messages);
     for (ProviderRequestsCheck const& r : e.provider_requests) {
-      std::int64_t const got = world_.requests_of(r.channel);
+      std::int64_t const got = requests_of(r.channel);
       add(fmt::format("provider_requests.{}", domain::to_string(r.channel)), r.count.holds(got),
           r.count.describe(), std::to_string(got));
     }
@@ -815,7 +660,7 @@ class Execution {
     }
     if (t.min_per_virtual_second) {
       double const seconds =
-          std::chrono::duration<double>(world_.clock().now() - scenario_.clock.start).count();
+          std::chrono::duration<double>(world_.now() - scenario_.clock.start).count();
       double const rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
       add("throughput.virtual", rate >= *t.min_per_virtual_second,
           fmt::format(">= {:.1f}/s", *t.min_per_virtual_second), fmt::format("{:.1f}/s", rate));
@@ -833,7 +678,20 @@ class Execution {
     }
   }
 
+  /// Requests the channel's fake has seen; 0 when the scenario has none.
+  std::int64_t requests_of(Channel channel) {
+    auto const& spec =
+        channel == Channel::kSms ? scenario_.providers.sms : scenario_.providers.email;
+    if (!spec) {
+      return 0;
+    }
+    auto const all = provider_requests(world_);
+    auto it = all.find(std::string(domain::to_string(spec->kind)));
+    return it == all.end() ? 0 : it->second;
+  }
+
   Scenario const& scenario_;
+  Cast const& cast_;
   World& world_;
   reports::ScenarioReport& report_;
   int index_ = 0;
@@ -842,13 +700,13 @@ class Execution {
 };
 
 /// Timelines, counts and request totals from the store and the fakes.
-void fill_report(World& world, reports::ScenarioReport& report) {
-  report.virtual_end_ms = clock::to_unix_ms(world.clock().now());
-  if (!world.has_store()) {
+void fill_report(World& world, Cast const& cast, reports::ScenarioReport& report) {
+  report.virtual_end_ms = clock::to_unix_ms(world.now());
+  if (!world.core_running()) {
     return;
   }
   std::map<domain::CandidateId, std::string> numbers;
-  for (domain::Candidate const& c : world.candidates())
+  for (domain::Candidate const& c : cast.candidates)
     numbers[c.id] = c.candidate_number;
 
   auto messages = take(world.store().all_messages(), "messages");
@@ -870,8 +728,8 @@ void fill_report(World& world, reports::ScenarioReport& report) {
     }
     report.timelines.push_back(std::move(t));
   }
-  report.provider_requests = world.provider_requests();
-  report.virtual_end_ms = clock::to_unix_ms(world.clock().now());
+  report.provider_requests = provider_requests(world);
+  report.virtual_end_ms = clock::to_unix_ms(world.now());
 }
 
 std::string fresh_work_dir() {
@@ -899,21 +757,25 @@ reports::ScenarioReport run_scenario(Scenario const& scenario, RunOptions const&
   std::error_code ec;
   fs::create_directories(dir, ec);
   try {
-    World world(scenario, seed, (fs::path(dir) / "candor.db").string());
+    Cast const cast = build_cast(scenario, seed);
+    std::unique_ptr<World> world;
     try {
-      world.build();
-      Execution(scenario, world, report).run(options);
+      world = start_world(scenario, seed, cast, (fs::path(dir) / "candor.db").string());
+      Execution(scenario, cast, *world, report).run(options);
     } catch (RunError const& e) {
       report.error = e.what();
     }
+
     // Whatever happened, the report shows what the store holds.
-    try {
-      fill_report(world, report);
-    } catch (std::exception const& e) {
-      if (report.error.empty())
-        report.error = e.what();
+    if (world) {
+      try {
+        fill_report(*world, cast, report);
+      } catch (std::exception const& e) {
+        if (report.error.empty()) {
+          report.error = e.what();
+        }
+      }
     }
-    world.shutdown();
   } catch (std::exception const& e) {
     report.error = fmt::format("cannot build the scenario's world: {}", e.what());
   }

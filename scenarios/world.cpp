@@ -534,6 +534,10 @@ store::Store& World::store() {
   return *parts_->store;
 }
 
+bool World::core_running() const {
+  return parts_->store != nullptr && parts_->policy != nullptr && parts_->messenger != nullptr;
+}
+
 policy::SendPolicy& World::policy() {
   return *parts_->policy;
 }

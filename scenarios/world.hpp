@@ -172,6 +172,9 @@ class World {
   // The core -------------------------------------------------------------------
 
   store::Store& store();
+  /// Whether the core is up: false only after a restart() that failed part-way,
+  /// when store(), policy() and messenger() must not be called.
+  bool core_running() const;
   policy::SendPolicy& policy();
   dispatch::Messenger& messenger();
   webhooks::WebhookServer& webhooks();
