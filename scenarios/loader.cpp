@@ -24,6 +24,9 @@ namespace candor::scenarios {
 
 namespace {
 
+/// The largest CSV list a scenario may name, as the policy reads it.
+constexpr std::uintmax_t kMaxCsvBytes = 16U << 20U;
+
 namespace fs = std::filesystem;
 
 /// Beyond this many errors a file is hopeless; more lines would only bury the first.
@@ -414,6 +417,20 @@ class Reader {
     fs::path full = *file;
     if (full.is_relative() && !base_dir_.empty()) {
       full = fs::path(base_dir_) / full;
+    }
+    // Devices and pipes (/dev/zero, a FIFO) would never end, and a list larger than
+    // the policy accepts is a mistake: refuse both before reading.
+    std::error_code ec;
+    if (fs::exists(full, ec) && !fs::is_regular_file(full, ec)) {
+      error(item["file"], join(path, "file"),
+            fmt::format("CSV file {} is not a regular file", quote(full.string())));
+      return;
+    }
+    if (auto const size = fs::file_size(full, ec); !ec && size > kMaxCsvBytes) {
+      error(item["file"], join(path, "file"),
+            fmt::format("CSV file {} has {} bytes; at most {} are read", quote(full.string()), size,
+                        kMaxCsvBytes));
+      return;
     }
     std::ifstream in(full);
     if (!in) {
