@@ -1,17 +1,22 @@
 #include "fakes/http/client.hpp"
 
+#include <algorithm>
+#include <deque>
 #include <exception>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -41,6 +46,24 @@ Error transport_error(beast::error_code const& ec, std::string const& url, char 
 }  // namespace
 
 struct HttpClient::Impl : std::enable_shared_from_this<Impl> {
+  using Stream = std::unique_ptr<beast::tcp_stream>;
+
+  /// A request waiting for a connection. `scope` keeps the clock from settling.
+  struct Pending {
+    ClientRequest request;
+    Url url;
+    bhttp::verb verb = bhttp::verb::post;
+    ClientCallback done;
+    clock::WorkTracker::Scope scope;
+  };
+
+  /// The connections of one origin. Only the io thread touches it.
+  struct Origin {
+    std::deque<Pending> queue;
+    std::vector<Stream> idle;
+    std::size_t workers = 0;  ///< connections busy working through `queue`
+  };
+
   Impl(clock::Clock& c, clock::WorkTracker* t, ClientOptions o)
       : clock(c), tracker(t), options(std::move(o)), log(candor::log::get(options.log_name)) {}
 
@@ -53,6 +76,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<Impl> {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard{
       ioc->get_executor()};
   std::thread thread;
+  std::map<std::string, Origin> origins;
 
   mutable std::mutex mutex;
   bool stopped = false;
@@ -71,55 +95,131 @@ struct HttpClient::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
-  /// Runs one exchange. `scope` lives in the frame, so the work ends after `done`.
-  asio::awaitable<void> exchange(ClientRequest request, ClientCallback done,
-                                 [[maybe_unused]] clock::WorkTracker::Scope scope) {
+  void fail(Pending& pending, ClientResult& result, Error error) {
+    log.debug("request to {} failed: {}", pending.request.url, error.message);
+    result.error = std::move(error);
+    finish(pending.done, result);
+  }
+
+  /// On the io thread: checks the request, then queues it on its origin, starting
+  /// a worker when the origin has a connection to spare.
+  void enqueue(ClientRequest request, ClientCallback done, clock::WorkTracker::Scope scope) {
+    Pending pending{
+        .request = std::move(request), .done = std::move(done), .scope = std::move(scope)};
     ClientResult result;
     result.sent_at = clock.now();
-    auto fail = [&](Error error) {
-      log.debug("request to {} failed: {}", request.url, error.message);
-      result.error = std::move(error);
-      finish(done, result);
-    };
 
-    auto url = parse_url(request.url);
+    auto url = parse_url(pending.request.url);
     if (!url) {
-      fail(url.error());
-      co_return;
+      fail(pending, result, url.error());
+      return;
     }
     if (url->scheme != "http") {
       // Limitation: no TLS — the fakes only ever call loopback receivers over http.
-      fail(make_error(Errc::kInvalidArgument,
-                      fmt::format("url '{}': only http:// is supported", request.url)));
-      co_return;
+      fail(pending, result,
+           make_error(Errc::kInvalidArgument,
+                      fmt::format("url '{}': only http:// is supported", pending.request.url)));
+      return;
     }
-    auto const verb = bhttp::string_to_verb(request.method);
-    if (verb == bhttp::verb::unknown) {
-      fail(make_error(Errc::kInvalidArgument, fmt::format("unknown method '{}'", request.method)));
-      co_return;
+    pending.verb = bhttp::string_to_verb(pending.request.method);
+    if (pending.verb == bhttp::verb::unknown) {
+      fail(pending, result,
+           make_error(Errc::kInvalidArgument,
+                      fmt::format("unknown method '{}'", pending.request.method)));
+      return;
+    }
+    pending.url = std::move(*url);
+
+    auto const key = fmt::format("{}:{}", pending.url.host, pending.url.port);
+    Origin& origin = origins[key];
+    origin.queue.push_back(std::move(pending));
+    if (origin.workers < std::max<std::size_t>(options.max_connections_per_origin, 1)) {
+      ++origin.workers;
+      asio::co_spawn(*ioc, work(origin),
+                     [self = this](std::exception_ptr error) { self->log_exception(error); });
+    }
+  }
+
+  /// One connection's turn at an origin: takes an idle connection (or opens one
+  /// when needed) and sends queued requests on it until the queue is empty.
+  asio::awaitable<void> work(Origin& origin) {
+    Stream stream;
+    while (!stream && !origin.idle.empty()) {
+      stream = std::move(origin.idle.back());
+      origin.idle.pop_back();
+      if (!alive(*stream)) {
+        stream.reset();
+      }
+    }
+    while (!origin.queue.empty()) {
+      Pending pending = std::move(origin.queue.front());
+      origin.queue.pop_front();
+      stream = co_await exchange(pending, std::move(stream));
+    }
+    if (stream) {
+      origin.idle.push_back(std::move(stream));
+    }
+    --origin.workers;
+  }
+
+  /// Sends one request on `stream` (a fresh connection when null) and returns the
+  /// connection when it may carry another request.
+  asio::awaitable<Stream> exchange(Pending& pending, Stream stream) {
+    ClientResult result;
+    result.sent_at = clock.now();
+    auto answer = co_await attempt(pending, stream);
+    if (!answer) {
+      fail(pending, result, answer.error());
+      co_return nullptr;
     }
 
-    auto const executor = co_await asio::this_coro::executor;
-    tcp::resolver resolver(executor);
-    beast::tcp_stream stream(executor);
+    auto const& response = *answer;
+    result.status = static_cast<int>(response.result_int());
+    for (auto const& field : response) {
+      result.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    result.body = response.body();
+    bool const keep = response.keep_alive();
+    finish(pending.done, result);
+
+    if (!keep) {
+      beast::error_code ec;
+      stream->socket().shutdown(tcp::socket::shutdown_both, ec);
+      co_return nullptr;
+    }
+    stream->expires_never();
+    co_return stream;
+  }
+
+  using Response = bhttp::response<bhttp::string_body>;
+
+  /// Connects when `stream` is null, then writes the request and reads the answer,
+  /// all within the request's deadline. On error `stream` is left closed.
+  asio::awaitable<Result<Response>> attempt(Pending const& pending, Stream& stream) {
+    auto const& request = pending.request;
+    auto const& url = pending.url;
     beast::error_code ec;
-    auto const endpoints = co_await resolver.async_resolve(
-        url->host, std::to_string(url->port), asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      fail(transport_error(ec, request.url, "resolve"));
-      co_return;
+    if (!stream) {
+      auto const executor = co_await asio::this_coro::executor;
+      tcp::resolver resolver(executor);
+      auto const endpoints = co_await resolver.async_resolve(
+          url.host, std::to_string(url.port), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        co_return transport_error(ec, request.url, "resolve");
+      }
+      stream = std::make_unique<beast::tcp_stream>(executor);
+      stream->expires_after(request.timeout);
+      co_await stream->async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        stream.reset();
+        co_return transport_error(ec, request.url, "connect");
+      }
+    } else {
+      stream->expires_after(request.timeout);
     }
 
-    // One deadline covers connect, write and read together.
-    stream.expires_after(request.timeout);
-    co_await stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      fail(transport_error(ec, request.url, "connect"));
-      co_return;
-    }
-
-    bhttp::request<bhttp::string_body> out{verb, url->target, 11};
-    out.set(bhttp::field::host, fmt::format("{}:{}", url->host, url->port));
+    bhttp::request<bhttp::string_body> out{pending.verb, url.target, 11};
+    out.set(bhttp::field::host, fmt::format("{}:{}", url.host, url.port));
     out.set(bhttp::field::user_agent, "candor-fake/1.0");
     if (!request.content_type.empty()) {
       out.set(bhttp::field::content_type, request.content_type);
@@ -127,33 +227,52 @@ struct HttpClient::Impl : std::enable_shared_from_this<Impl> {
     for (auto const& [name, value] : request.headers) {
       out.insert(name, value);
     }
-    out.body() = std::move(request.body);
-    out.keep_alive(false);
+    out.body() = request.body;
+    out.keep_alive(true);
     out.prepare_payload();
-    co_await bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
+    co_await bhttp::async_write(*stream, out, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-      fail(transport_error(ec, request.url, "write"));
-      co_return;
+      stream.reset();
+      co_return transport_error(ec, request.url, "write");
     }
 
     beast::flat_buffer buffer;
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(kResponseBodyLimit);
-    co_await bhttp::async_read(stream, buffer, parser,
+    co_await bhttp::async_read(*stream, buffer, parser,
                                asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-      fail(transport_error(ec, request.url, "read"));
-      co_return;
+      stream.reset();
+      co_return transport_error(ec, request.url, "read");
     }
+    co_return parser.release();
+  }
 
-    auto const& response = parser.get();
-    result.status = static_cast<int>(response.result_int());
-    for (auto const& field : response) {
-      result.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  /// Whether an idle connection may carry a request: its peer has neither closed it
+  /// nor sent anything unasked. Checked before reuse rather than by sending again
+  /// after a failure, which would hide a reset the receiver meant.
+  static bool alive(beast::tcp_stream& stream) {
+    auto& socket = stream.socket();
+    beast::error_code ec;
+    socket.non_blocking(true, ec);
+    char byte = 0;
+    socket.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
+    beast::error_code restore;
+    socket.non_blocking(false, restore);
+    return ec == asio::error::would_block;
+  }
+
+  void log_exception(std::exception_ptr error) {
+    if (!error) {
+      return;
     }
-    result.body = response.body();
-    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-    finish(done, result);
+    try {
+      std::rethrow_exception(error);
+    } catch (std::exception const& e) {
+      log.error("request ended with exception: {}", e.what());
+    } catch (...) {
+      log.error("request ended with an unknown exception");
+    }
   }
 };
 
@@ -173,20 +292,10 @@ void HttpClient::send(ClientRequest request, ClientCallback done) {
     std::lock_guard lock(impl.mutex);
     if (!impl.stopped) {
       ++impl.in_flight;
-      asio::co_spawn(*impl.ioc,
-                     impl.exchange(std::move(request), std::move(done), std::move(scope)),
-                     [raw = &impl](std::exception_ptr error) {
-                       if (!error) {
-                         return;
-                       }
-                       try {
-                         std::rethrow_exception(error);
-                       } catch (std::exception const& e) {
-                         raw->log.error("request ended with exception: {}", e.what());
-                       } catch (...) {
-                         raw->log.error("request ended with an unknown exception");
-                       }
-                     });
+      asio::post(*impl.ioc, [raw = &impl, request = std::move(request), done = std::move(done),
+                             scope = std::move(scope)]() mutable {
+        raw->enqueue(std::move(request), std::move(done), std::move(scope));
+      });
       return;
     }
   }
@@ -236,7 +345,9 @@ void HttpClient::stop() {
     impl.thread.join();
   }
 
-  // Destroying the io_context frees the abandoned exchanges and ends their work scopes.
+  // Queued requests and idle connections go first, while their io_context lives;
+  // destroying it then frees the abandoned exchanges and ends their work scopes.
+  impl.origins.clear();
   impl.ioc.reset();
   std::lock_guard lock(impl.mutex);
   impl.in_flight = 0;

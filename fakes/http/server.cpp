@@ -1,6 +1,7 @@
 #include "fakes/http/server.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -174,6 +175,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   // Routes, faults and journal.
   mutable std::mutex mutex;
   std::condition_variable journal_changed;
+  std::atomic<std::size_t> connections{0};
   std::vector<Route> routes;
   std::map<std::uint64_t, Fault> scripted;
   std::deque<std::pair<std::size_t, Fault>> queued;
@@ -445,6 +447,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         log.warn("accept failed: {}", ec.message());
         continue;
       }
+      connections.fetch_add(1, std::memory_order_relaxed);
       asio::co_spawn(strand, session(std::move(socket)),
                      [this](std::exception_ptr error) { report_exception(error, "session"); });
     }
@@ -592,6 +595,10 @@ std::vector<JournalEntry> HttpServer::journal() const {
 std::size_t HttpServer::request_count() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->entries.size();
+}
+
+std::size_t HttpServer::connection_count() const {
+  return impl_->connections.load(std::memory_order_relaxed);
 }
 
 void HttpServer::clear_journal() {

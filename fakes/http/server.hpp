@@ -142,6 +142,8 @@ class HttpServer {
 
   std::vector<JournalEntry> journal() const;
   std::size_t request_count() const;
+  /// Connections accepted since start().
+  std::size_t connection_count() const;
   void clear_journal();
   /// Blocks until at least `count` journaled requests have been answered (or dropped),
   /// or `timeout` real time passes.

@@ -1,12 +1,17 @@
 #include "fakes/http/client.hpp"
 
 #include <chrono>
+#include <condition_variable>
 #include <future>
+#include <mutex>
+#include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/write.hpp>
 
 #include "core/clock/manual_clock.hpp"
 #include "fakes/http/codec.hpp"
@@ -69,6 +74,92 @@ TEST(Client, HoldsWorkUntilTheCallbackHasRun) {
   release.set_value();
   EXPECT_TRUE(tracker.wait_idle(5s));
   EXPECT_EQ(client.in_flight(), 0u);
+}
+
+TEST(Client, ReusesAFewConnectionsForABurst) {
+  clock::ManualClock clock(kStart);
+  HttpServer server(clock);
+  server.route("POST", "/hook", [](Request const& r) { return Response::text(200, r.body); });
+  ASSERT_TRUE(server.start().ok());
+  HttpClient client(clock, nullptr, {.max_connections_per_origin = 3});
+
+  constexpr int kRequests = 200;
+  std::mutex mutex;
+  std::condition_variable all_done;
+  int ok = 0;
+  int done = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    client.post_json(server.base_url() + "/hook", std::to_string(i), {},
+                     [&, i](ClientResult const& r) {
+                       std::lock_guard lock(mutex);
+                       ok += r.ok() && r.body == std::to_string(i) ? 1 : 0;
+                       ++done;
+                       all_done.notify_all();
+                     });
+  }
+  std::unique_lock lock(mutex);
+  ASSERT_TRUE(all_done.wait_for(lock, 10s, [&] { return done == kRequests; }));
+  EXPECT_EQ(ok, kRequests);
+  EXPECT_LE(server.connection_count(), 3u);
+  EXPECT_GE(server.connection_count(), 1u);
+}
+
+TEST(Client, OpensAFreshConnectionAfterADroppedOne) {
+  clock::ManualClock clock(kStart);
+  HttpServer server(clock);
+  server.route("POST", "/hook", [](Request const&) { return Response::text(200, "ok"); });
+  ASSERT_TRUE(server.start().ok());
+  HttpClient client(clock, nullptr, {.max_connections_per_origin = 1});
+  auto post = [&] {
+    std::promise<ClientResult> promise;
+    auto future = promise.get_future();
+    client.post_json(server.base_url() + "/hook", "{}", {},
+                     [&](ClientResult const& r) { promise.set_value(r); });
+    return wait_result(future);
+  };
+
+  EXPECT_TRUE(post().ok());
+  // The next request is dropped: the server closes that connection without answering.
+  server.fail_next(1, Fault::drop());
+  EXPECT_FALSE(post().ok());
+  EXPECT_TRUE(post().ok());
+  EXPECT_EQ(server.connection_count(), 2u);
+}
+
+TEST(Client, DoesNotReuseAConnectionTheServerClosedWhileIdle) {
+  namespace asio = boost::asio;
+  asio::io_context ioc;
+  asio::ip::tcp::acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"), 0});
+  std::promise<void> first_closed;
+  std::thread server([&] {
+    // Answers one request per connection, saying keep-alive, then closes it.
+    for (int connection = 0; connection < 2; ++connection) {
+      auto socket = acceptor.accept();
+      std::string request;
+      asio::read_until(socket, asio::dynamic_buffer(request), "\r\n\r\n");
+      asio::write(socket, asio::buffer(std::string_view("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+                                                        "Connection: keep-alive\r\n\r\nok")));
+      socket.close();
+      if (connection == 0) {
+        first_closed.set_value();
+      }
+    }
+  });
+
+  clock::ManualClock clock(kStart);
+  HttpClient client(clock, nullptr, {.max_connections_per_origin = 1});
+  auto const url = "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/";
+  auto post = [&] {
+    std::promise<ClientResult> promise;
+    auto future = promise.get_future();
+    client.send({.method = "GET", .url = url},
+                [&](ClientResult const& r) { promise.set_value(r); });
+    return wait_result(future);
+  };
+  EXPECT_TRUE(post().ok());
+  first_closed.get_future().wait();
+  EXPECT_TRUE(post().ok());  // on a second connection: the server accepted it
+  server.join();
 }
 
 TEST(Client, ConnectionRefusedIsUnavailable) {
