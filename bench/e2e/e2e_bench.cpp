@@ -147,6 +147,26 @@ Figures measure(std::vector<domain::Message> const& messages) {
   return f;
 }
 
+/// Prints the histories of the first few messages that did not end Delivered.
+void report_undelivered(std::vector<domain::Message> const& messages) {
+  int shown = 0;
+  for (auto const& m : messages) {
+    if (m.status == domain::Status::kDelivered || m.direction != domain::Direction::kOutbound) {
+      continue;
+    }
+    if (++shown > 3) {
+      std::cerr << "...\n";
+      return;
+    }
+    std::string events;
+    for (auto const& e : m.history) {
+      events += fmt::format(" {}", e.raw_status);
+    }
+    std::cerr << fmt::format("not delivered: message {} ({}):{}\n", m.id,
+                             domain::to_string(m.status), events);
+  }
+}
+
 int run(BenchOptions const& bench) {
   log::get("world").set_level(spdlog::level::warn);
 
@@ -186,11 +206,15 @@ int run(BenchOptions const& bench) {
     return 1;
   }
 
-  // Three callbacks per message (queued, sent, delivered); the counter is cheap
-  // to poll, unlike a query over every message.
+  // Three callbacks per message (queued, sent, delivered), and every provider
+  // answer stored: a callback that overtakes its message's answer is parked until
+  // the answer is stored. The counters are cheap to poll, unlike the store.
   auto const expected = sent->admitted * 3;
   bool const done = world.wait_until(
-      [&world, expected] { return world.messenger().stats().callbacks >= expected; },
+      [&world, &sent, expected] {
+        auto const stats = world.messenger().stats();
+        return stats.callbacks >= expected && stats.sent + stats.failed >= sent->admitted;
+      },
       std::chrono::minutes(5));
   auto const wall_end = std::chrono::steady_clock::now();
   if (!done) {
@@ -206,6 +230,7 @@ int run(BenchOptions const& bench) {
   }
   Figures f = measure(*messages);
   f.wall_seconds = std::chrono::duration<double>(wall_end - wall_start).count();
+  report_undelivered(*messages);
   double const per_second =
       f.store_seconds > 0 ? static_cast<double>(f.delivered) / f.store_seconds : 0;
   double const per_wall_second =
