@@ -110,9 +110,16 @@ class Messenger::Core : public std::enable_shared_from_this<Core> {
   };
   using JobPtr = std::shared_ptr<Job>;
 
-  using CallbackWork = std::variant<domain::StatusUpdate, webhooks::InboundSms>;
-  struct QueuedCallback {
-    CallbackWork work;
+  /// A provider's answer to one attempt, waiting to be stored.
+  struct Answer {
+    JobPtr job;
+    providers::SendOutcome outcome;
+    clock::TimePoint at;
+  };
+  /// Work for the store writer: provider answers, callbacks and inbound SMS.
+  using Work = std::variant<Answer, domain::StatusUpdate, webhooks::InboundSms>;
+  struct QueuedWork {
+    Work work;
     clock::WorkTracker::Scope scope{nullptr};
   };
 
@@ -126,18 +133,22 @@ class Messenger::Core : public std::enable_shared_from_this<Core> {
 
   void enqueue(JobPtr job);
   void pump();
-  void launch(JobPtr job);
-  void finish(JobPtr const& job, providers::SendOutcome const& outcome);
-  void retry_later(JobPtr const& job, providers::SendOutcome const& outcome);
-  void complete(JobPtr const& job, store::CompletedSend const& send);
+  void launch(std::vector<JobPtr> jobs);
+  void call(providers::Provider& provider, JobPtr job);
+  void release_slots(std::size_t count);
   clock::Duration backoff(domain::MessageId id, int attempt) const;
 
-  /// Marks the start and end of a callback's use of the store; false once
+  /// Marks the start and end of a provider callback's use of the Core; false once
   /// shutdown() has begun.
   bool enter();
   void leave();
 
+  /// Hands work to the store writer; dropped once the writer has stopped.
+  void push(Work work, clock::WorkTracker::Scope scope);
   void run_worker();
+  void record_answers(std::vector<Answer> const& answers);
+  store::Completion gave_up(Answer const& answer);
+  void retry_later(Answer const& answer);
   void handle_statuses(std::vector<domain::StatusUpdate> const& updates);
   void handle_inbound(webhooks::InboundSms const& message);
 
@@ -157,7 +168,7 @@ class Messenger::Core : public std::enable_shared_from_this<Core> {
 
   std::mutex queue_mutex_;
   std::condition_variable queue_ready_;
-  std::deque<QueuedCallback> callbacks_;
+  std::deque<QueuedWork> queue_;
   bool worker_stop_ = false;
 
   struct Counters {
@@ -455,8 +466,7 @@ void Messenger::Core::enqueue(JobPtr job) {
 }
 
 void Messenger::Core::pump() {
-  // One thread pumps at a time; a provider that answers synchronously re-enters
-  // through finish() and only marks that another round is due.
+  // One thread pumps at a time; jobs enqueued meanwhile are taken by its next round.
   std::vector<JobPtr> ready;
   {
     std::lock_guard lock(mutex_);
@@ -478,129 +488,72 @@ void Messenger::Core::pump() {
         return;
       }
     }
-    for (auto& job : ready) {
-      launch(std::move(job));
-    }
+    launch(std::move(ready));
     ready.clear();
   }
 }
 
-void Messenger::Core::launch(JobPtr job) {
-  auto* provider = provider_for(job->message.channel);
-  auto const attempt = job->attempts + 1;
-  job->message.attempt = attempt;
+void Messenger::Core::launch(std::vector<JobPtr> jobs) {
+  auto const now = clock_.now();
+  std::vector<store::AttemptStart> attempts;
+  attempts.reserve(jobs.size());
+  for (auto& job : jobs) {
+    if (provider_for(job->message.channel) == nullptr) {
+      logger().error("message_id={} left in the outbox: its channel has no provider",
+                     job->message.message_id);
+      job.reset();
+      release_slots(1);
+      continue;
+    }
+    attempts.push_back(
+        {.message_id = job->message.message_id, .attempt = job->attempts + 1, .at = now});
+  }
+  std::erase(jobs, nullptr);
 
-  // The attempt is on record before the provider hears of it, so a crash in
+  // The attempts are on record before any provider hears of them, so a crash in
   // between can lead to a second send, but never to an unrecorded one.
-  if (auto recorded = store_.record_attempt(job->message.message_id, attempt, clock_.now());
-      !recorded || provider == nullptr) {
-    logger().error("message_id={} left in the outbox: {}", job->message.message_id,
-                   recorded ? "its channel has no provider" : recorded.error().message);
-    std::lock_guard lock(mutex_);
-    --in_flight_;
+  auto skipped = store_.record_attempts(attempts);
+  if (!skipped) {
+    logger().error("{} messages left in the outbox: attempts not recorded: {}", jobs.size(),
+                   skipped.error().message);
+    release_slots(jobs.size());
     return;
   }
-  job->attempts = attempt;
+  for (auto& job : jobs) {
+    auto const id = job->message.message_id;
+    if (std::find(skipped->begin(), skipped->end(), id) != skipped->end()) {
+      logger().error("message_id={} not sent: it is no longer in the outbox", id);
+      release_slots(1);
+      continue;
+    }
+    ++job->attempts;
+    job->message.attempt = job->attempts;
+    auto& provider = *provider_for(job->message.channel);
+    call(provider, std::move(job));
+  }
+}
 
+void Messenger::Core::call(providers::Provider& provider, JobPtr job) {
   std::weak_ptr<Core> weak = weak_from_this();
-  provider->send(job->message, [weak, job](providers::SendOutcome outcome) {
-    // Taken out first: a retry re-enqueues the job with a scope of its own,
-    // possibly on another thread before this callback returns.
-    auto work = std::move(job->work);
+  auto const& message = job->message;
+  provider.send(message, [weak, job](providers::SendOutcome outcome) {
+    // Taken out first, so that the work ends with this call when the answer is
+    // ignored, however long the job itself lives on; otherwise the answer holds
+    // it until it is stored.
+    auto scope = std::move(job->work);
     auto self = weak.lock();
     if (!self || !self->enter()) {
       return;
     }
-    self->finish(job, outcome);
-    {
-      std::lock_guard lock(self->mutex_);
-      --self->in_flight_;
-    }
+    self->push(Answer{.job = job, .outcome = std::move(outcome), .at = self->clock_.now()},
+               std::move(scope));
     self->leave();
-    self->pump();
   });
 }
 
-void Messenger::Core::finish(JobPtr const& job, providers::SendOutcome const& outcome) {
-  auto const now = clock_.now();
-  auto const id = job->message.message_id;
-  logger().debug("provider answer message_id={} attempt={} outcome={} http_status={} code={}", id,
-                 job->attempts, providers::to_string(outcome.kind), outcome.http_status,
-                 outcome.error_code);
-  switch (outcome.kind) {
-    case providers::OutcomeKind::kAccepted: {
-      auto raw = outcome.raw_status.empty() ? std::string("accepted") : outcome.raw_status;
-      complete(job, {.status = Status::kSent,
-                     .provider_message_id = outcome.provider_message_id,
-                     .event = event(now, "provider:" + raw, Status::kSent)});
-      counters_.sent.fetch_add(1, std::memory_order_relaxed);
-      if (job->from_profile && job->candidate_id) {
-        if (auto touched = store_.touch_last_contacted(*job->candidate_id, now); !touched) {
-          logger().error("Last Contacted of candidate {} not updated: {}", *job->candidate_id,
-                         touched.error().message);
-        }
-      }
-      return;
-    }
-    case providers::OutcomeKind::kRejected:
-      complete(job, {.status = Status::kFailed,
-                     .error_code = outcome.error_code,
-                     .error_message = outcome.error_message,
-                     .event = event(now, "provider:rejected", Status::kFailed, outcome.error_code,
-                                    outcome.error_message)});
-      counters_.failed.fetch_add(1, std::memory_order_relaxed);
-      return;
-    case providers::OutcomeKind::kRateLimited:
-    case providers::OutcomeKind::kTransient:
-      retry_later(job, outcome);
-      return;
-  }
-}
-
-void Messenger::Core::retry_later(JobPtr const& job, providers::SendOutcome const& outcome) {
-  auto const now = clock_.now();
-  auto const id = job->message.message_id;
-  auto const raw = "provider:" + std::string(providers::to_string(outcome.kind));
-  if (job->attempts >= options_.max_attempts) {
-    auto const reason = fmt::format("gave up after {} attempts: {}", job->attempts,
-                                    outcome.error_message.empty() ? raw : outcome.error_message);
-    complete(job,
-             {.status = Status::kFailed,
-              .error_code = outcome.error_code.empty() ? "retries_exhausted" : outcome.error_code,
-              .error_message = reason,
-              .event = event(now, raw, Status::kFailed, outcome.error_code, reason)});
-    counters_.failed.fetch_add(1, std::memory_order_relaxed);
-    // The provider's text may repeat the number or address; the code does not.
-    logger().warn("message_id={} failed after {} attempts: outcome={} code={}", id, job->attempts,
-                  providers::to_string(outcome.kind), outcome.error_code);
-    return;
-  }
-
-  auto const delay = outcome.retry_after.value_or(backoff(id, job->attempts));
-  auto const next_at = now + delay;
-  auto scheduled = store_.schedule_retry(
-      id, job->attempts, next_at,
-      event(now, raw, Status::kQueued, outcome.error_code, outcome.error_message));
-  if (!scheduled) {
-    logger().error("message_id={} retry not recorded: {}", id, scheduled.error().message);
-  }
-  counters_.retries.fetch_add(1, std::memory_order_relaxed);
-  // The wait itself is a clock timer, not pending work: a manual clock must be
-  // able to settle while a retry waits.
-  std::weak_ptr<Core> weak = weak_from_this();
-  clock_.call_at(next_at, [weak, job] {
-    if (auto self = weak.lock()) {
-      self->enqueue(job);
-    }
-  });
-}
-
-void Messenger::Core::complete(JobPtr const& job, store::CompletedSend const& send) {
-  auto applied = store_.complete_send(job->message.message_id, send);
-  if (!applied) {
-    logger().error("message_id={} outcome not stored: {}", job->message.message_id,
-                   applied.error().message);
-  }
+void Messenger::Core::release_slots(std::size_t count) {
+  std::lock_guard lock(mutex_);
+  in_flight_ -= count;
 }
 
 clock::Duration Messenger::Core::backoff(domain::MessageId id, int attempt) const {
@@ -615,59 +568,170 @@ clock::Duration Messenger::Core::backoff(domain::MessageId id, int attempt) cons
 }
 
 // ---------------------------------------------------------------------------
-// Callbacks and inbound messages
+// The store writer: provider answers, callbacks and inbound messages
 
 void Messenger::Core::on_status(domain::StatusUpdate update) {
   // Limitation: the queue between the webhook's 200 and the store lives in memory,
   // so a process killed in that window loses those callbacks — providers do not
   // resend acknowledged callbacks, but an orderly stop drains the queue first.
-  {
-    std::lock_guard lock(queue_mutex_);
-    if (worker_stop_) {
-      return;
-    }
-    callbacks_.push_back({std::move(update), clock::WorkTracker::Scope(options_.tracker)});
-  }
-  queue_ready_.notify_one();
+  push(std::move(update), clock::WorkTracker::Scope(options_.tracker));
 }
 
 void Messenger::Core::on_inbound(webhooks::InboundSms message) {
+  push(std::move(message), clock::WorkTracker::Scope(options_.tracker));
+}
+
+void Messenger::Core::push(Work work, clock::WorkTracker::Scope scope) {
   {
     std::lock_guard lock(queue_mutex_);
     if (worker_stop_) {
       return;
     }
-    callbacks_.push_back({std::move(message), clock::WorkTracker::Scope(options_.tracker)});
+    queue_.push_back({std::move(work), std::move(scope)});
   }
   queue_ready_.notify_one();
 }
 
 void Messenger::Core::run_worker() {
   for (;;) {
-    std::deque<QueuedCallback> batch;
+    std::deque<QueuedWork> batch;
     {
       std::unique_lock lock(queue_mutex_);
-      queue_ready_.wait(lock, [this] { return worker_stop_ || !callbacks_.empty(); });
-      if (callbacks_.empty()) {
+      queue_ready_.wait(lock, [this] { return worker_stop_ || !queue_.empty(); });
+      if (queue_.empty()) {
         return;
       }
-      batch.swap(callbacks_);
+      batch.swap(queue_);
     }
-    // Status updates between two inbound messages are applied in one transaction;
-    // the order of arrival is kept.
+
+    // All that queued up while the last batch was written goes in one transaction
+    // per kind: answers first, so that callbacks in the same batch find their
+    // message; a callback applied before its answer would be parked and reach
+    // the same state. Inbound messages keep their order (STOP, then START).
+    std::vector<Answer> answers;
     std::vector<domain::StatusUpdate> updates;
+    std::vector<webhooks::InboundSms> inbound;
     for (auto& item : batch) {
-      if (auto* update = std::get_if<domain::StatusUpdate>(&item.work)) {
+      if (auto* answer = std::get_if<Answer>(&item.work)) {
+        answers.push_back(std::move(*answer));
+      } else if (auto* update = std::get_if<domain::StatusUpdate>(&item.work)) {
         updates.push_back(std::move(*update));
-        continue;
+      } else {
+        inbound.push_back(std::move(std::get<webhooks::InboundSms>(item.work)));
       }
-      handle_statuses(updates);
-      updates.clear();
-      handle_inbound(std::get<webhooks::InboundSms>(item.work));
     }
+    record_answers(answers);
     handle_statuses(updates);
-    // Scopes end here, after the store has the results.
+    for (auto const& message : inbound) {
+      handle_inbound(message);
+    }
+    // The slots the answers freed are filled while their work is still held, so
+    // that a manual clock never sees a moment with nothing pending.
+    pump();
   }
+}
+
+void Messenger::Core::record_answers(std::vector<Answer> const& answers) {
+  if (answers.empty()) {
+    return;
+  }
+  std::vector<store::Completion> completions;
+  completions.reserve(answers.size());
+  std::int64_t sent = 0;
+  std::int64_t failed = 0;
+  for (auto const& answer : answers) {
+    auto const& job = *answer.job;
+    auto const& outcome = answer.outcome;
+    logger().debug("provider answer message_id={} attempt={} outcome={} http_status={} code={}",
+                   job.message.message_id, job.attempts, providers::to_string(outcome.kind),
+                   outcome.http_status, outcome.error_code);
+    switch (outcome.kind) {
+      case providers::OutcomeKind::kAccepted: {
+        auto const raw = outcome.raw_status.empty() ? std::string("accepted") : outcome.raw_status;
+        completions.push_back(
+            {.message_id = job.message.message_id,
+             .send = {.status = Status::kSent,
+                      .provider_message_id = outcome.provider_message_id,
+                      .event = event(answer.at, "provider:" + raw, Status::kSent),
+                      .last_contacted = job.from_profile ? job.candidate_id : std::nullopt}});
+        ++sent;
+        break;
+      }
+      case providers::OutcomeKind::kRejected:
+        completions.push_back(
+            {.message_id = job.message.message_id,
+             .send = {.status = Status::kFailed,
+                      .error_code = outcome.error_code,
+                      .error_message = outcome.error_message,
+                      .event = event(answer.at, "provider:rejected", Status::kFailed,
+                                     outcome.error_code, outcome.error_message)}});
+        ++failed;
+        break;
+      case providers::OutcomeKind::kRateLimited:
+      case providers::OutcomeKind::kTransient:
+        if (job.attempts < options_.max_attempts) {
+          retry_later(answer);
+        } else {
+          completions.push_back(gave_up(answer));
+          ++failed;
+        }
+        break;
+    }
+  }
+
+  if (auto skipped = store_.complete_sends(completions); !skipped) {
+    logger().error("{} provider answers not stored: {}", completions.size(),
+                   skipped.error().message);
+  } else {
+    for (auto const id : *skipped) {
+      logger().error("message_id={} outcome not stored: no such message", id);
+    }
+  }
+  counters_.sent.fetch_add(sent, std::memory_order_relaxed);
+  counters_.failed.fetch_add(failed, std::memory_order_relaxed);
+  release_slots(answers.size());
+}
+
+store::Completion Messenger::Core::gave_up(Answer const& answer) {
+  auto const& job = *answer.job;
+  auto const& outcome = answer.outcome;
+  auto const raw = "provider:" + std::string(providers::to_string(outcome.kind));
+  auto const reason = fmt::format("gave up after {} attempts: {}", job.attempts,
+                                  outcome.error_message.empty() ? raw : outcome.error_message);
+  // The provider's text may repeat the number or address; the code does not.
+  logger().warn("message_id={} failed after {} attempts: outcome={} code={}",
+                job.message.message_id, job.attempts, providers::to_string(outcome.kind),
+                outcome.error_code);
+  return {
+      .message_id = job.message.message_id,
+      .send = {.status = Status::kFailed,
+               .error_code = outcome.error_code.empty() ? "retries_exhausted" : outcome.error_code,
+               .error_message = reason,
+               .event = event(answer.at, raw, Status::kFailed, outcome.error_code, reason)}};
+}
+
+void Messenger::Core::retry_later(Answer const& answer) {
+  auto const& job = answer.job;
+  auto const& outcome = answer.outcome;
+  auto const id = job->message.message_id;
+  auto const raw = "provider:" + std::string(providers::to_string(outcome.kind));
+  auto const delay = outcome.retry_after.value_or(backoff(id, job->attempts));
+  auto const next_at = answer.at + delay;
+  auto scheduled = store_.schedule_retry(
+      id, job->attempts, next_at,
+      event(answer.at, raw, Status::kQueued, outcome.error_code, outcome.error_message));
+  if (!scheduled) {
+    logger().error("message_id={} retry not recorded: {}", id, scheduled.error().message);
+  }
+  counters_.retries.fetch_add(1, std::memory_order_relaxed);
+  // The wait itself is a clock timer, not pending work: a manual clock must be
+  // able to settle while a retry waits.
+  std::weak_ptr<Core> weak = weak_from_this();
+  clock_.call_at(next_at, [weak, job] {
+    if (auto self = weak.lock()) {
+      self->enqueue(job);
+    }
+  });
 }
 
 void Messenger::Core::handle_statuses(std::vector<domain::StatusUpdate> const& updates) {

@@ -240,6 +240,16 @@ Result<std::pair<std::int64_t, MessageId>> decode_cursor(std::string_view cursor
   return std::pair{created_ms, id};
 }
 
+Status check_completion(MessageId id, CompletedSend const& send) {
+  if (send.status != domain::Status::kSent && send.status != domain::Status::kFailed) {
+    return make_error(Errc::kInvalidArgument,
+                      fmt::format("store: complete_send: message {} ends with status '{}'; only "
+                                  "sent or failed end a send",
+                                  id, domain::to_string(send.status)));
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 // Impl ----------------------------------------------------------------------
@@ -256,6 +266,12 @@ class Store::Impl {
   Status insert_history(MessageId id, domain::Message const& m, std::string_view first_raw);
   Result<std::optional<std::pair<domain::Status, std::string>>> message_state(MessageId id);
   Result<ApplyOutcome> apply_one(domain::StatusUpdate const& update);
+  /// Within a write transaction; kNotFound (before any write) when the message is
+  /// not in the outbox.
+  Status record_attempt_one(AttemptStart const& attempt);
+  /// Within a write transaction; kNotFound (before any write) when there is no
+  /// such message. Returns the parked callbacks it applied.
+  Result<std::vector<ApplyOutcome>> complete_one(MessageId id, CompletedSend const& send);
   Status load_history(domain::Message& m);
   Result<std::optional<domain::Message>> load_one(Statement& statement,
                                                   std::function<void(Statement::Use&)> bind);
@@ -899,37 +915,59 @@ Result<std::vector<OutboxEntry>> Store::pending_outbox(std::size_t limit) {
   }
 }
 
+Status Store::Impl::record_attempt_one(AttemptStart const& attempt) {
+  auto const id = attempt.message_id;
+  {
+    auto use = record_attempt_.use();
+    use.bind(1, id).bind(2, attempt.attempt);
+    CANDOR_RETURN_IF_ERROR(use.run());
+  }
+  if (db_.changes() == 0) {
+    return make_error(Errc::kNotFound,
+                      fmt::format("store: record_attempt: message {} is not in the outbox", id));
+  }
+
+  auto state = message_state(id);
+  if (!state) {
+    return std::move(state).error();
+  }
+  CANDOR_RETURN_IF_ERROR(insert_event(id, {.at = attempt.at,
+                                           .raw_status = "attempt",
+                                           .status = (*state)->first,
+                                           .detail = fmt::format("attempt {}", attempt.attempt)}));
+  auto use = touch_message_.use();
+  use.bind(1, id).bind(2, to_unix_ms(attempt.at));
+  return use.run();
+}
+
 Status Store::record_attempt(MessageId id, int attempt, clock::TimePoint at) {
   std::lock_guard lock(impl_->mutex_);
   auto transaction = Transaction::begin(impl_->db_, Transaction::Mode::kWrite);
   if (!transaction) {
     return std::move(transaction).error();
   }
-
-  {
-    auto use = impl_->record_attempt_.use();
-    use.bind(1, id).bind(2, attempt);
-    CANDOR_RETURN_IF_ERROR(use.run());
-  }
-  if (impl_->db_.changes() == 0) {
-    return make_error(Errc::kNotFound,
-                      fmt::format("store: record_attempt: message {} is not in the outbox", id));
-  }
-
-  auto state = impl_->message_state(id);
-  if (!state) {
-    return std::move(state).error();
-  }
-  CANDOR_RETURN_IF_ERROR(impl_->insert_event(id, {.at = at,
-                                                  .raw_status = "attempt",
-                                                  .status = (*state)->first,
-                                                  .detail = fmt::format("attempt {}", attempt)}));
-  {
-    auto use = impl_->touch_message_.use();
-    use.bind(1, id).bind(2, to_unix_ms(at));
-    CANDOR_RETURN_IF_ERROR(use.run());
-  }
+  CANDOR_RETURN_IF_ERROR(
+      impl_->record_attempt_one({.message_id = id, .attempt = attempt, .at = at}));
   return transaction->commit();
+}
+
+Result<std::vector<MessageId>> Store::record_attempts(std::span<AttemptStart const> attempts) {
+  std::lock_guard lock(impl_->mutex_);
+  auto transaction = Transaction::begin(impl_->db_, Transaction::Mode::kWrite);
+  if (!transaction) {
+    return std::move(transaction).error();
+  }
+  std::vector<MessageId> skipped;
+  for (auto const& attempt : attempts) {
+    auto recorded = impl_->record_attempt_one(attempt);
+    if (!recorded && recorded.error().code == Errc::kNotFound) {
+      skipped.push_back(attempt.message_id);
+    } else if (!recorded) {
+      return std::move(recorded).error();
+    }
+  }
+  CANDOR_RETURN_IF_ERROR(transaction->commit());
+  return skipped;
 }
 
 Status Store::schedule_retry(MessageId id, int attempts, clock::TimePoint next_at,
@@ -967,21 +1005,9 @@ Status Store::schedule_retry(MessageId id, int attempts, clock::TimePoint next_a
   return transaction->commit();
 }
 
-Result<std::vector<ApplyOutcome>> Store::complete_send(MessageId id, CompletedSend const& send) {
-  if (send.status != domain::Status::kSent && send.status != domain::Status::kFailed) {
-    return make_error(Errc::kInvalidArgument,
-                      fmt::format("store: complete_send: message {} ends with status '{}'; only "
-                                  "sent or failed end a send",
-                                  id, domain::to_string(send.status)));
-  }
-
-  std::lock_guard lock(impl_->mutex_);
-  auto transaction = Transaction::begin(impl_->db_, Transaction::Mode::kWrite);
-  if (!transaction) {
-    return std::move(transaction).error();
-  }
-
-  auto state = impl_->message_state(id);
+Result<std::vector<ApplyOutcome>> Store::Impl::complete_one(MessageId id,
+                                                            CompletedSend const& send) {
+  auto state = message_state(id);
   if (!state) {
     return std::move(state).error();
   }
@@ -992,12 +1018,12 @@ Result<std::vector<ApplyOutcome>> Store::complete_send(MessageId id, CompletedSe
   auto const after = domain::next_status(before, send.status);
 
   {
-    auto use = impl_->delete_outbox_.use();
+    auto use = delete_outbox_.use();
     use.bind(1, id);
     CANDOR_RETURN_IF_ERROR(use.run());
   }
   {
-    auto use = impl_->complete_message_.use();
+    auto use = complete_message_.use();
     use.bind(1, id)
         .bind(2, domain::to_string(after))
         .bind(3, send.provider_message_id)
@@ -1008,7 +1034,12 @@ Result<std::vector<ApplyOutcome>> Store::complete_send(MessageId id, CompletedSe
   }
   auto event = send.event;
   event.status = after;
-  CANDOR_RETURN_IF_ERROR(impl_->insert_event(id, event));
+  CANDOR_RETURN_IF_ERROR(insert_event(id, event));
+  if (send.last_contacted) {
+    auto use = touch_last_contacted_.use();
+    use.bind(1, *send.last_contacted).bind(2, to_unix_ms(send.event.at));
+    CANDOR_RETURN_IF_ERROR(use.run());
+  }
 
   // Callbacks that raced ahead of the provider's answer are applied now, in the
   // order they arrived, through the same dedupe and forward-only rules.
@@ -1016,7 +1047,7 @@ Result<std::vector<ApplyOutcome>> Store::complete_send(MessageId id, CompletedSe
   if (!send.provider_message_id.empty()) {
     std::vector<domain::StatusUpdate> parked;
     {
-      auto use = impl_->parked_for_.use();
+      auto use = parked_for_.use();
       use.bind(1, provider).bind(2, send.provider_message_id);
       for (;;) {
         auto row = use.step();
@@ -1029,8 +1060,7 @@ Result<std::vector<ApplyOutcome>> Store::complete_send(MessageId id, CompletedSe
         auto const kind_name = use.text(1);
         auto const kind = domain::parse_provider_kind(kind_name);
         if (!kind) {
-          return damaged(impl_->db_.path(), "parked_callbacks", use.int64(0), "provider kind",
-                         kind_name);
+          return damaged(db_.path(), "parked_callbacks", use.int64(0), "provider kind", kind_name);
         }
         parked.push_back({.provider = provider,
                           .kind = *kind,
@@ -1042,12 +1072,12 @@ Result<std::vector<ApplyOutcome>> Store::complete_send(MessageId id, CompletedSe
       }
     }
     if (!parked.empty()) {
-      auto use = impl_->delete_parked_.use();
+      auto use = delete_parked_.use();
       use.bind(1, provider).bind(2, send.provider_message_id);
       CANDOR_RETURN_IF_ERROR(use.run());
     }
     for (auto const& update : parked) {
-      auto outcome = impl_->apply_one(update);
+      auto outcome = apply_one(update);
       if (!outcome) {
         return std::move(outcome).error();
       }
@@ -1055,8 +1085,44 @@ Result<std::vector<ApplyOutcome>> Store::complete_send(MessageId id, CompletedSe
     }
   }
 
+  return outcomes;
+}
+
+Result<std::vector<ApplyOutcome>> Store::complete_send(MessageId id, CompletedSend const& send) {
+  CANDOR_RETURN_IF_ERROR(check_completion(id, send));
+  std::lock_guard lock(impl_->mutex_);
+  auto transaction = Transaction::begin(impl_->db_, Transaction::Mode::kWrite);
+  if (!transaction) {
+    return std::move(transaction).error();
+  }
+  auto outcomes = impl_->complete_one(id, send);
+  if (!outcomes) {
+    return std::move(outcomes).error();
+  }
   CANDOR_RETURN_IF_ERROR(transaction->commit());
   return outcomes;
+}
+
+Result<std::vector<MessageId>> Store::complete_sends(std::span<Completion const> completions) {
+  for (auto const& completion : completions) {
+    CANDOR_RETURN_IF_ERROR(check_completion(completion.message_id, completion.send));
+  }
+  std::lock_guard lock(impl_->mutex_);
+  auto transaction = Transaction::begin(impl_->db_, Transaction::Mode::kWrite);
+  if (!transaction) {
+    return std::move(transaction).error();
+  }
+  std::vector<MessageId> skipped;
+  for (auto const& completion : completions) {
+    auto completed = impl_->complete_one(completion.message_id, completion.send);
+    if (!completed && completed.error().code == Errc::kNotFound) {
+      skipped.push_back(completion.message_id);
+    } else if (!completed) {
+      return std::move(completed).error();
+    }
+  }
+  CANDOR_RETURN_IF_ERROR(transaction->commit());
+  return skipped;
 }
 
 Result<ApplyOutcome> Store::apply_status(domain::StatusUpdate const& update) {

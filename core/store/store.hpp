@@ -61,6 +61,14 @@ struct OutboxEntry {
   domain::Message message;  ///< without history
 };
 
+/// The start of a provider attempt, recorded before the provider is called.
+struct AttemptStart {
+  domain::MessageId message_id = 0;
+  /// 1 for the first attempt.
+  int attempt = 1;
+  clock::TimePoint at;
+};
+
 /// The end of a send: the provider accepted (kSent) or refused for good (kFailed).
 struct CompletedSend {
   domain::Status status = domain::Status::kSent;
@@ -68,6 +76,15 @@ struct CompletedSend {
   std::string error_code;
   std::string error_message;
   domain::StatusEvent event;
+  /// The candidate whose Last Contacted moves to `event.at` in the same
+  /// transaction (an accepted send from the profile); none otherwise.
+  std::optional<domain::CandidateId> last_contacted;
+};
+
+/// complete_sends() input: the send of `message_id` ends as `send` says.
+struct Completion {
+  domain::MessageId message_id = 0;
+  CompletedSend send;
 };
 
 struct ApplyOutcome {
@@ -126,6 +143,9 @@ class Store {
   /// at `at` (history event "attempt"), so that a crash between the call and its
   /// answer leaves a record and a resend after restart is never silent.
   Status record_attempt(domain::MessageId id, int attempt, clock::TimePoint at);
+  /// The same for many attempts in one transaction. Returns the ids that are not
+  /// in the outbox, which are skipped; any other error records none.
+  Result<std::vector<domain::MessageId>> record_attempts(std::span<AttemptStart const> attempts);
   /// Records a failed attempt that will be retried at `next_at`.
   Status schedule_retry(domain::MessageId id, int attempts, clock::TimePoint next_at,
                         domain::StatusEvent const& event);
@@ -133,6 +153,9 @@ class Store {
   /// the event, then applies callbacks parked for that provider id. Returns the
   /// parked callbacks that were applied.
   Result<std::vector<ApplyOutcome>> complete_send(domain::MessageId id, CompletedSend const& send);
+  /// The same for many sends in one transaction. Returns the ids of messages that
+  /// do not exist, which are skipped; any other error completes none.
+  Result<std::vector<domain::MessageId>> complete_sends(std::span<Completion const> completions);
 
   // Callbacks and inbound -------------------------------------------------
 

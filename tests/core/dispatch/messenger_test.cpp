@@ -1,6 +1,8 @@
 #include "core/dispatch/messenger.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -53,6 +55,18 @@ class ScriptedProvider final : public providers::Provider {
     return true;
   }
 
+  /// Waits until a deferred send waits for its answer (real time).
+  [[nodiscard]] bool wait_for_deferred(std::chrono::milliseconds timeout = 10s) {
+    std::unique_lock lock(mutex_);
+    return deferred_added_.wait_for(lock, timeout, [this] { return !deferred_.empty(); });
+  }
+
+  /// The most deferred sends that ever waited at once.
+  std::size_t most_deferred() const {
+    std::lock_guard lock(mutex_);
+    return most_deferred_;
+  }
+
   std::vector<providers::OutboundMessage> sent() const {
     std::lock_guard lock(mutex_);
     return sent_;
@@ -71,6 +85,8 @@ class ScriptedProvider final : public providers::Provider {
       script = script_;
       if (!script) {
         deferred_.push_back(std::move(done));
+        most_deferred_ = std::max(most_deferred_, deferred_.size());
+        deferred_added_.notify_all();
         return;
       }
     }
@@ -85,6 +101,8 @@ class ScriptedProvider final : public providers::Provider {
   Script script_;
   std::vector<providers::OutboundMessage> sent_;
   std::deque<providers::SendCallback> deferred_;
+  std::condition_variable deferred_added_;
+  std::size_t most_deferred_ = 0;
 };
 
 providers::SendOutcome accepted(std::string id) {
@@ -628,10 +646,14 @@ TEST_F(MessengerTest, InFlightCapHoldsTheRestBack) {
   ASSERT_TRUE(messenger_->send_message(sms(ids)));
   EXPECT_EQ(sms_.sent().size(), 3U);
   EXPECT_EQ(messenger_->stats().waiting, 7);
-  int answered = 0;
-  while (sms_.answer_next(accepted("SM" + std::to_string(++answered)))) {
+  // Each answer frees a slot once it is stored; the next send then goes out.
+  for (int answered = 1; answered <= 10; ++answered) {
+    ASSERT_TRUE(sms_.wait_for_deferred()) << "answer " << answered;
+    ASSERT_TRUE(sms_.answer_next(accepted("SM" + std::to_string(answered))));
   }
+  settle();
   EXPECT_EQ(sms_.sent().size(), 10U);
+  EXPECT_EQ(sms_.most_deferred(), 3U);
   EXPECT_EQ(messenger_->stats().sent, 10);
 }
 

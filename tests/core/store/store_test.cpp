@@ -321,6 +321,92 @@ TEST(Store, RecordAttemptOutsideTheOutboxIsNotFound) {
   EXPECT_EQ(status.error().code, Errc::kNotFound);
 }
 
+TEST(Store, RecordAttemptsInOneCallSkipsMessagesOutsideTheOutbox) {
+  auto store = memory_store();
+  auto const ids =
+      admit_all(*store, {queued(sms(1, 1000), kDay, "C1"), queued(sms(2, 1001), kDay, "C2")});
+  auto const done = sent_message(*store, "SM9");
+
+  std::vector<AttemptStart> const attempts = {
+      {.message_id = ids[0], .at = at_ms(1100)},
+      {.message_id = done, .at = at_ms(1100)},
+      {.message_id = 777, .at = at_ms(1100)},
+      {.message_id = ids[1], .attempt = 2, .at = at_ms(1100)}};
+  auto skipped = store->record_attempts(attempts);
+
+  ASSERT_TRUE(skipped) << skipped.error().to_string();
+  EXPECT_THAT(*skipped, ElementsAre(done, 777));
+  auto pending = store->pending_outbox();
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(pending->size(), 2u);
+  EXPECT_EQ((*pending)[0].attempts, 1);
+  EXPECT_EQ((*pending)[1].attempts, 2);
+  EXPECT_THAT(raw_history(*store, ids[1]), ElementsAre("admitted", "attempt"));
+  EXPECT_THAT(raw_history(*store, done), ElementsAre("admitted", "provider:queued"));
+}
+
+TEST(Store, CompleteSendsInOneCallSkipsUnknownMessagesAndAppliesParkedCallbacks) {
+  auto store = memory_store();
+  auto const ids =
+      admit_all(*store, {queued(sms(1, 1000), kDay, "C1"), queued(sms(2, 1001), kDay, "C2")});
+  ASSERT_TRUE(store->apply_status(callback("SM2", "delivered", 1500)));
+
+  std::vector<Completion> const completions = {{.message_id = ids[0], .send = sent("SM1", 2000)},
+                                               {.message_id = 404, .send = sent("SM404", 2000)},
+                                               {.message_id = ids[1], .send = sent("SM2", 2000)}};
+  auto skipped = store->complete_sends(completions);
+
+  ASSERT_TRUE(skipped) << skipped.error().to_string();
+  EXPECT_THAT(*skipped, ElementsAre(404));
+  auto pending = store->pending_outbox();
+  ASSERT_TRUE(pending);
+  EXPECT_TRUE(pending->empty());
+  auto first = store->find_message(ids[0]);
+  ASSERT_TRUE(first && first->has_value());
+  EXPECT_EQ((*first)->status, Status::kSent);
+  auto second = store->find_message(ids[1]);
+  ASSERT_TRUE(second && second->has_value());
+  EXPECT_EQ((*second)->status, Status::kDelivered);
+  auto parked = store->parked_count();
+  ASSERT_TRUE(parked);
+  EXPECT_EQ(*parked, 0);
+}
+
+TEST(Store, CompleteSendsRefusesAnEndOtherThanSentOrFailedAndWritesNothing) {
+  auto store = memory_store();
+  auto const id = admit_one(*store, queued(sms(1, 1000), kDay, "C1"));
+  auto delivered = sent("SM1", 2000);
+  delivered.status = Status::kDelivered;
+
+  auto result = store->complete_sends(std::vector<Completion>{
+      {.message_id = id, .send = sent("SM1", 2000)}, {.message_id = id, .send = delivered}});
+
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, Errc::kInvalidArgument);
+  EXPECT_THAT(raw_history(*store, id), ElementsAre("admitted"));
+}
+
+TEST(Store, CompletedProfileSendMovesLastContactedInTheSameTransaction) {
+  auto store = memory_store();
+  domain::Candidate c{.id = 1, .candidate_number = "C1", .first_name = "Ada"};
+  ASSERT_TRUE(store->upsert_candidates(std::span(&c, 1)));
+  auto const ids =
+      admit_all(*store, {queued(sms(1, 1000), kDay, "C1"), queued(sms(1, 1001), kDay, "C1")});
+
+  auto profile = sent("SM1", 3000);
+  profile.last_contacted = 1;
+  ASSERT_TRUE(store->complete_send(ids[0], profile));
+  auto found = store->find_candidate(1);
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ((*found)->last_contacted, at_ms(3000));
+
+  // A completion without a candidate leaves Last Contacted where it was.
+  ASSERT_TRUE(store->complete_send(ids[1], sent("SM2", 4000)));
+  found = store->find_candidate(1);
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ((*found)->last_contacted, at_ms(3000));
+}
+
 TEST(Store, PendingOutboxSurvivesReopen) {
   TempDir dir;
   auto const path = dir.file("outbox.db");
