@@ -107,7 +107,9 @@ bool is_final(Status status) {
 }
 
 Status next_status(Status current, Status proposed) {
-  if (is_final(current)) {
+  // Received and Blocked are where inbound and blocked messages start; no report
+  // about a message that went out can turn it into either.
+  if (is_final(current) || proposed == Status::kReceived || proposed == Status::kBlocked) {
     return current;
   }
   return rank(proposed) > rank(current) ? proposed : current;

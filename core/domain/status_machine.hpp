@@ -25,7 +25,8 @@ std::optional<Status> map_raw_status(ProviderKind provider, std::string_view raw
 bool is_final(Status status);
 
 /// The status after `proposed` is applied to `current`: the proposal when it
-/// moves forward, `current` otherwise.
+/// moves forward, `current` otherwise. Received and Blocked are never reached
+/// this way: a message is born with them or not at all.
 Status next_status(Status current, Status proposed);
 
 }  // namespace candor::domain

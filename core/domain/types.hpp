@@ -59,7 +59,8 @@ struct Candidate {
   std::string first_name;
   std::string last_name;
   std::string email;
-  /// As given; normalised to E.164 when the candidate is stored.
+  /// E.164 once stored through Messenger::upsert_candidates when it parses; as
+  /// given otherwise.
   std::string phone;
   bool sms_opt_out = false;
   std::optional<TimePoint> last_contacted;

@@ -48,5 +48,15 @@ TEST(StatusMachine, FinalStatusesNeverChange) {
   EXPECT_FALSE(is_final(Status::kQueued));
 }
 
+TEST(StatusMachine, AMessageGoingOutNeverBecomesReceivedOrBlocked) {
+  // Twilio reports "received" for inbound messages; said of an outbound one it is
+  // kept in history but moves nothing.
+  ASSERT_EQ(map_raw_status(ProviderKind::kTwilio, "received"), Status::kReceived);
+  for (auto current : {Status::kQueued, Status::kSent}) {
+    EXPECT_EQ(next_status(current, Status::kReceived), current);
+    EXPECT_EQ(next_status(current, Status::kBlocked), current);
+  }
+}
+
 }  // namespace
 }  // namespace candor::domain
