@@ -303,11 +303,6 @@ Status World::Parts::open_core(bool first) {
     return named("store", opened.error());
   }
   store = std::move(*opened);
-  if (first && !options.candidates.empty()) {
-    if (auto stored = store->upsert_candidates(options.candidates); !stored) {
-      return named("candidates", stored.error());
-    }
-  }
 
   auto created = policy::SendPolicy::create(policy_config);
   if (!created) {
@@ -324,6 +319,11 @@ Status World::Parts::open_core(bool first) {
       *store, *policy, *clock,
       dispatch::Providers{.sms = sms_provider.get(), .email = email_provider.get()},
       std::move(messenger_options));
+  if (first && !options.candidates.empty()) {
+    if (auto stored = messenger->upsert_candidates(options.candidates); !stored) {
+      return named("candidates", stored.error());
+    }
+  }
   if (auto started = messenger->start(); !started) {
     return named("messenger", started.error());
   }

@@ -16,6 +16,7 @@
 
 #include "core/common/log.hpp"
 #include "core/domain/template.hpp"
+#include "core/policy/phone_number.hpp"
 #include "core/policy/send_policy.hpp"
 #include "core/providers/provider.hpp"
 #include "core/store/store.hpp"
@@ -73,6 +74,42 @@ domain::StatusEvent event(clock::TimePoint at, std::string raw, Status status,
                              .detail = std::move(detail)};
 }
 
+candor::Status check_options(MessengerOptions const& options) {
+  if (options.max_attempts < 1) {
+    return make_error(
+        Errc::kInvalidArgument,
+        fmt::format("max_attempts: must be at least 1, not {}", options.max_attempts));
+  }
+  if (options.initial_backoff <= clock::Duration::zero()) {
+    return make_error(Errc::kInvalidArgument, "initial_backoff: must be longer than zero");
+  }
+  if (options.max_backoff < options.initial_backoff) {
+    return make_error(Errc::kInvalidArgument,
+                      "max_backoff: must not be shorter than initial_backoff");
+  }
+  if (options.max_in_flight < 1) {
+    return make_error(Errc::kInvalidArgument,
+                      "max_in_flight: must be at least 1, or nothing would ever be sent");
+  }
+  if (!policy::is_known_region(options.default_region)) {
+    return make_error(Errc::kInvalidArgument,
+                      fmt::format("default_region: '{}' is not a region code such as 'US'",
+                                  options.default_region));
+  }
+  return ok_status();
+}
+
+candor::Status check_context(domain::Context const& context) {
+  bool const named = context.kind == domain::ContextKind::kRequisition ||
+                     context.kind == domain::ContextKind::kPool;
+  if (named && context.id.empty()) {
+    return make_error(Errc::kInvalidArgument, fmt::format("context.id: a {} send names its {}",
+                                                          domain::to_string(context.kind),
+                                                          domain::to_string(context.kind)));
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 /// The state shared with provider callbacks and timers. Callbacks hold a
@@ -92,6 +129,7 @@ class Messenger::Core : public std::enable_shared_from_this<Core> {
   ~Core() { shutdown(); }
 
   candor::Status start();
+  candor::Status upsert_candidates(std::span<domain::Candidate const> candidates);
   Result<SendResult> send(SendRequest const& request);
   void on_status(domain::StatusUpdate update);
   void on_inbound(webhooks::InboundSms message);
@@ -183,6 +221,7 @@ class Messenger::Core : public std::enable_shared_from_this<Core> {
 // Start and stop
 
 candor::Status Messenger::Core::start() {
+  CANDOR_RETURN_IF_ERROR(check_options(options_));
   auto const now = clock_.now();
   auto const day = policy_.day_of(now);
   auto counts = store_.quota_counts(day);
@@ -204,6 +243,8 @@ candor::Status Messenger::Core::start() {
                                               .body = entry.message.body};
     job->candidate_id = entry.message.candidate_id;
     job->from_profile = entry.message.context.kind == domain::ContextKind::kProfile;
+    // An attempt whose answer a restart lost is not held against the message: it
+    // may have failed or not, and the next attempt is on record either way.
     job->attempts = entry.attempts;
     counters_.resumed.fetch_add(1, std::memory_order_relaxed);
     if (entry.next_attempt_at > now) {
@@ -277,6 +318,16 @@ MessengerStats Messenger::Core::stats() const {
 // ---------------------------------------------------------------------------
 // Send Message and Compose
 
+candor::Status Messenger::Core::upsert_candidates(std::span<domain::Candidate const> candidates) {
+  std::vector<domain::Candidate> normalised(candidates.begin(), candidates.end());
+  for (auto& candidate : normalised) {
+    if (auto parsed = policy::parse_phone(candidate.phone, options_.default_region); parsed) {
+      candidate.phone = parsed->e164;
+    }
+  }
+  return store_.upsert_candidates(normalised);
+}
+
 Result<std::vector<domain::Candidate>> Messenger::Core::load_candidates(
     SendRequest const& request) {
   if (request.candidates.empty()) {
@@ -339,6 +390,7 @@ Result<std::vector<std::pair<std::string, std::string>>> Messenger::Core::render
 }
 
 Result<SendResult> Messenger::Core::send(SendRequest const& request) {
+  CANDOR_RETURN_IF_ERROR(check_context(request.context));
   auto* provider = provider_for(request.channel);
   if (provider == nullptr) {
     return make_error(
@@ -752,19 +804,6 @@ void Messenger::Core::handle_inbound(webhooks::InboundSms const& message) {
   auto const parsed = policy::parse_phone(message.from, options_.default_region);
   auto const from = parsed ? parsed->e164 : message.from;
 
-  auto const keyword = normalise_keyword(message.body);
-  if (parsed && contains_keyword(options_.opt_out_keywords, keyword)) {
-    if (auto changed = store_.set_opt_out(from, true); changed) {
-      counters_.opt_outs.fetch_add(1, std::memory_order_relaxed);
-      logger().info("{} candidate(s) of {} opted out", *changed, log::mask_phone(from));
-    }
-  } else if (parsed && contains_keyword(options_.opt_in_keywords, keyword)) {
-    if (auto changed = store_.set_opt_out(from, false); changed) {
-      counters_.opt_ins.fetch_add(1, std::memory_order_relaxed);
-      logger().info("{} candidate(s) of {} opted back in", *changed, log::mask_phone(from));
-    }
-  }
-
   domain::Message inbound;
   inbound.channel = Channel::kSms;
   inbound.direction = domain::Direction::kInbound;
@@ -785,20 +824,46 @@ void Messenger::Core::handle_inbound(webhooks::InboundSms const& message) {
     logger().error("inbound from {}: candidate lookup failed: {}", log::mask_phone(from),
                    found.error().message);
   }
-  if (owners.empty()) {
-    // Kept unmatched rather than dropped: a person may still want to read it.
-    if (auto stored = store_.record_inbound(inbound); !stored) {
-      logger().error("inbound message not stored: {}", stored.error().message);
+  // Kept unmatched rather than dropped when nobody owns the number: a person may
+  // still want to read it.
+  std::vector<std::optional<domain::CandidateId>> recipients;
+  for (auto const& owner : owners) {
+    recipients.emplace_back(owner.id);
+  }
+  if (recipients.empty()) {
+    recipients.emplace_back(std::nullopt);
+  }
+  bool repeat = false;
+  for (auto const& candidate_id : recipients) {
+    inbound.candidate_id = candidate_id;
+    auto stored = store_.record_inbound(inbound);
+    if (!stored) {
+      logger().error("inbound message from {} not stored: {}", log::mask_phone(from),
+                     stored.error().message);
+      return;
     }
+    repeat = stored->repeat;
+  }
+
+  // A provider may deliver the same message twice; a repeated STOP must not undo
+  // a START that came in between.
+  if (!parsed || repeat) {
     return;
   }
-  for (auto const& owner : owners) {
-    inbound.candidate_id = owner.id;
-    if (auto stored = store_.record_inbound(inbound); !stored) {
-      logger().error("inbound message for candidate {} not stored: {}", owner.id,
-                     stored.error().message);
-    }
+  auto const keyword = normalise_keyword(message.body);
+  bool const opt_out = contains_keyword(options_.opt_out_keywords, keyword);
+  if (!opt_out && !contains_keyword(options_.opt_in_keywords, keyword)) {
+    return;
   }
+  auto changed = store_.set_opt_out(from, opt_out);
+  if (!changed) {
+    logger().error("opt-{} of {} not stored: {}", opt_out ? "out" : "in", log::mask_phone(from),
+                   changed.error().message);
+    return;
+  }
+  (opt_out ? counters_.opt_outs : counters_.opt_ins).fetch_add(1, std::memory_order_relaxed);
+  logger().info("{} candidate(s) of {} opted {}", *changed, log::mask_phone(from),
+                opt_out ? "out" : "back in");
 }
 
 // ---------------------------------------------------------------------------
@@ -814,6 +879,10 @@ Messenger::~Messenger() {
 
 candor::Status Messenger::start() {
   return core_->start();
+}
+
+candor::Status Messenger::upsert_candidates(std::span<domain::Candidate const> candidates) {
+  return core_->upsert_candidates(candidates);
 }
 
 Result<SendResult> Messenger::send_message(SendRequest const& request) {

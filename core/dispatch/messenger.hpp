@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -135,6 +136,13 @@ class Messenger final : public webhooks::WebhookSink {
 
   /// Loads today's quota counters from the store and resumes the outbox.
   Status start();
+
+  /// Adds or replaces candidates. Each phone is stored in E.164 when it parses
+  /// (a number without '+' is read in `default_region`), so that replies and STOP
+  /// find their candidates whatever format the number came in; a number that does
+  /// not parse is kept as given, and an SMS to it is blocked as invalid_number. An
+  /// opt-out on record stays, and Last Contacted never moves back.
+  Status upsert_candidates(std::span<domain::Candidate const> candidates);
 
   /// Send Message: one request, many candidates, one channel. Fails as a whole,
   /// before anything is stored, on an unknown candidate, a template error or a

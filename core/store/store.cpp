@@ -333,8 +333,10 @@ Status Store::Impl::prepare_all() {
        "sms_opt_out, last_contacted_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
        "ON CONFLICT (id) DO UPDATE SET candidate_number = excluded.candidate_number, "
        "first_name = excluded.first_name, last_name = excluded.last_name, "
-       "email = excluded.email, phone = excluded.phone, sms_opt_out = excluded.sms_opt_out, "
-       "last_contacted_ms = excluded.last_contacted_ms"},
+       "email = excluded.email, phone = excluded.phone, "
+       "sms_opt_out = MAX(sms_opt_out, excluded.sms_opt_out), "
+       "last_contacted_ms = MAX(COALESCE(last_contacted_ms, excluded.last_contacted_ms), "
+       "COALESCE(excluded.last_contacted_ms, last_contacted_ms))"},
       {&select_candidate_,
        fmt::format("SELECT {} FROM candidates WHERE id = ?1", kCandidateColumns)},
       {&candidates_by_phone_,
@@ -1154,7 +1156,7 @@ Result<std::vector<ApplyOutcome>> Store::apply_statuses(
   return outcomes;
 }
 
-Result<MessageId> Store::record_inbound(domain::Message const& inbound) {
+Result<InboundRecord> Store::record_inbound(domain::Message const& inbound) {
   std::lock_guard lock(impl_->mutex_);
   auto transaction = Transaction::begin(impl_->db_, Transaction::Mode::kWrite);
   if (!transaction) {
@@ -1172,7 +1174,7 @@ Result<MessageId> Store::record_inbound(domain::Message const& inbound) {
       return std::move(row).error();
     }
     if (*row) {
-      return use.int64(0);
+      return InboundRecord{.id = use.int64(0), .repeat = true};
     }
   }
 
@@ -1184,7 +1186,7 @@ Result<MessageId> Store::record_inbound(domain::Message const& inbound) {
   }
   CANDOR_RETURN_IF_ERROR(impl_->insert_history(*id, received, "received"));
   CANDOR_RETURN_IF_ERROR(transaction->commit());
-  return *id;
+  return InboundRecord{.id = *id};
 }
 
 Result<std::optional<domain::Message>> Store::find_message(MessageId id) {

@@ -99,6 +99,13 @@ struct ApplyOutcome {
   domain::Status after = domain::Status::kQueued;
 };
 
+/// What record_inbound() did.
+struct InboundRecord {
+  domain::MessageId id = 0;
+  /// The same provider message id was recorded for this candidate before.
+  bool repeat = false;
+};
+
 /// One page of a candidate's messages, newest first.
 struct Page {
   std::vector<domain::Message> items;
@@ -119,7 +126,9 @@ class Store {
 
   // Candidates ------------------------------------------------------------
 
-  /// Inserts or replaces candidates by id, in one transaction.
+  /// Inserts or replaces candidates by id, in one transaction. An opt-out on
+  /// record stays (only an opt-in keyword clears it) and Last Contacted never
+  /// moves back. Phones are stored as given: see Messenger::upsert_candidates.
   Status upsert_candidates(std::span<domain::Candidate const> candidates);
   Result<std::optional<domain::Candidate>> find_candidate(domain::CandidateId id);
   /// Every candidate whose stored phone equals `e164` (a number may be shared).
@@ -169,7 +178,7 @@ class Store {
   /// Records an inbound message (status kReceived) once per provider message id
   /// and candidate; a message with no candidate is kept unmatched. Returns the
   /// new id, or the existing one for a repeat.
-  Result<domain::MessageId> record_inbound(domain::Message const& inbound);
+  Result<InboundRecord> record_inbound(domain::Message const& inbound);
 
   // Queries ----------------------------------------------------------------
 

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "core/clock/manual_clock.hpp"
@@ -257,6 +258,36 @@ TEST_F(MessengerTest, LastContactedMovesOnlyForAcceptedProfileSends) {
   EXPECT_FALSE((*store_->find_candidate(3))->last_contacted);
 }
 
+TEST_F(MessengerTest, PoolAndSearchSendsLeaveLastContactedAlone) {
+  add({candidate(1, "+14155550101"), candidate(2, "+14155550102")});
+  make_messenger();
+
+  ASSERT_TRUE(messenger_->send_message(sms({1}, {ContextKind::kPool, "P-1"})));
+  ASSERT_TRUE(messenger_->send_message(sms({2}, {ContextKind::kSearch, ""})));
+  settle();
+
+  EXPECT_EQ(messenger_->stats().sent, 2);
+  EXPECT_FALSE((*store_->find_candidate(1))->last_contacted);
+  EXPECT_FALSE((*store_->find_candidate(2))->last_contacted);
+}
+
+TEST_F(MessengerTest, RequisitionAndPoolSendsNameTheirId) {
+  add({candidate(1, "+14155550101")});
+  make_messenger();
+
+  auto requisition = messenger_->send_message(sms({1}, {ContextKind::kRequisition, ""}));
+  auto pool = messenger_->compose(sms({1}, {ContextKind::kPool, ""}));
+
+  ASSERT_FALSE(requisition);
+  EXPECT_EQ(requisition.error().code, Errc::kInvalidArgument);
+  EXPECT_THAT(requisition.error().message, ::testing::HasSubstr("context.id"));
+  ASSERT_FALSE(pool);
+  EXPECT_THAT(pool.error().message, ::testing::HasSubstr("pool"));
+  auto all = store_->all_messages();
+  ASSERT_TRUE(all);
+  EXPECT_TRUE(all->empty());
+}
+
 TEST_F(MessengerTest, RejectedProfileSendLeavesLastContactedAlone) {
   add({candidate(1, "+14155550101")});
   sms_.answer_with([](auto const&) {
@@ -438,6 +469,75 @@ TEST_F(MessengerTest, StopAndStartChangeOptOutForEveryOwnerOfTheNumber) {
   ASSERT_TRUE(tab);
   ASSERT_EQ(tab->items.size(), 2U);
   EXPECT_EQ(tab->items[0].status, Status::kReceived);
+}
+
+TEST_F(MessengerTest, StopFindsACandidateWhosePhoneCameInNationalFormat) {
+  make_messenger();
+  std::vector<domain::Candidate> const imported = {candidate(1, "(415) 555-0101"),
+                                                   candidate(2, "+1 415-555-0101"),
+                                                   candidate(3, "not a number")};
+  ASSERT_TRUE(messenger_->upsert_candidates(imported));
+  EXPECT_EQ((*store_->find_candidate(1))->phone, "+14155550101");
+  EXPECT_EQ((*store_->find_candidate(2))->phone, "+14155550101");
+  EXPECT_EQ((*store_->find_candidate(3))->phone, "not a number");
+
+  messenger_->on_inbound({.provider = "twilio",
+                          .provider_message_id = "SMstop",
+                          .from = "+14155550101",
+                          .body = "STOP",
+                          .at = clock_.now()});
+  settle();
+
+  EXPECT_TRUE((*store_->find_candidate(1))->sms_opt_out);
+  EXPECT_TRUE((*store_->find_candidate(2))->sms_opt_out);
+  auto tab = store_->messages_tab(1, "", 10);
+  ASSERT_TRUE(tab);
+  ASSERT_EQ(tab->items.size(), 1U);
+  EXPECT_EQ(tab->items[0].body, "STOP");
+  auto result = messenger_->send_message(sms({1, 3}));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->outcomes[0].reason, BlockReason::kOptedOut);
+  EXPECT_EQ(result->outcomes[1].reason, BlockReason::kInvalidNumber);
+}
+
+TEST_F(MessengerTest, ARepeatedStopDoesNotUndoALaterStart) {
+  add({candidate(1, "+14155550101")});
+  make_messenger();
+  auto reply = [&](std::string sid, std::string body) {
+    messenger_->on_inbound({.provider = "twilio",
+                            .provider_message_id = std::move(sid),
+                            .from = "+14155550101",
+                            .body = std::move(body),
+                            .at = clock_.now()});
+    settle();
+  };
+
+  reply("SMstop", "STOP");
+  reply("SMstart", "START");
+  reply("SMstop", "STOP");  // the provider delivers the first reply again
+
+  EXPECT_FALSE((*store_->find_candidate(1))->sms_opt_out);
+  EXPECT_EQ(messenger_->stats().opt_outs, 1);
+  EXPECT_EQ(messenger_->stats().opt_ins, 1);
+  auto tab = store_->messages_tab(1, "", 10);
+  ASSERT_TRUE(tab);
+  EXPECT_EQ(tab->items.size(), 2U);
+}
+
+TEST_F(MessengerTest, StartRefusesOptionsThatCouldNeverSend) {
+  auto refused = [&](MessengerOptions options) {
+    Messenger messenger(*store_, *policy_, clock_, Providers{.sms = &sms_}, std::move(options));
+    auto started = messenger.start();
+    EXPECT_FALSE(started);
+    return started ? std::string() : started.error().message;
+  };
+
+  EXPECT_THAT(refused({.max_attempts = 0}), ::testing::HasSubstr("max_attempts"));
+  EXPECT_THAT(refused({.initial_backoff = -1s}), ::testing::HasSubstr("initial_backoff"));
+  EXPECT_THAT(refused({.initial_backoff = 10s, .max_backoff = 1s}),
+              ::testing::HasSubstr("max_backoff"));
+  EXPECT_THAT(refused({.max_in_flight = 0}), ::testing::HasSubstr("max_in_flight"));
+  EXPECT_THAT(refused({.default_region = "QQ"}), ::testing::HasSubstr("default_region"));
 }
 
 TEST_F(MessengerTest, StoppingDrainsCallbacksAlreadyAcknowledged) {

@@ -624,9 +624,12 @@ TEST(Store, InboundIsRecordedOncePerProviderIdAndCandidate) {
   auto shared_phone = store->record_inbound(inbound(2, "SMin"));
 
   ASSERT_TRUE(first && repeat && shared_phone);
-  EXPECT_EQ(*first, *repeat);
-  EXPECT_NE(*first, *shared_phone);
-  auto message = store->find_message(*first);
+  EXPECT_FALSE(first->repeat);
+  EXPECT_EQ(first->id, repeat->id);
+  EXPECT_TRUE(repeat->repeat);
+  EXPECT_NE(first->id, shared_phone->id);
+  EXPECT_FALSE(shared_phone->repeat);
+  auto message = store->find_message(first->id);
   ASSERT_TRUE(message && message->has_value());
   EXPECT_EQ((*message)->status, Status::kReceived);
   EXPECT_EQ((*message)->direction, domain::Direction::kInbound);
@@ -641,8 +644,9 @@ TEST(Store, UnmatchedInboundIsKeptAndDeduped) {
   auto repeat = store->record_inbound(inbound(std::nullopt, "SMx"));
 
   ASSERT_TRUE(first && repeat);
-  EXPECT_EQ(*first, *repeat);
-  auto message = store->find_message(*first);
+  EXPECT_EQ(first->id, repeat->id);
+  EXPECT_TRUE(repeat->repeat);
+  auto message = store->find_message(first->id);
   ASSERT_TRUE(message && message->has_value());
   EXPECT_FALSE((*message)->candidate_id.has_value());
 }
@@ -709,15 +713,16 @@ TEST(Store, MessagesTabHoldsBothDirectionsTextMessagesOnlySms) {
   auto const sms_id = admit_one(*store, queued(sms(1, 2000), kDay, "C1"));
   auto reply = inbound(1, "SMr");
   reply.created_at = at_ms(3000);
-  auto const reply_id = store->record_inbound(reply);
-  ASSERT_TRUE(reply_id);
+  auto const recorded = store->record_inbound(reply);
+  ASSERT_TRUE(recorded);
+  auto const reply_id = recorded->id;
 
   auto tab = store->messages_tab(1, "", 10);
   auto texts = store->text_messages(1, "", 10);
 
   ASSERT_TRUE(tab && texts);
-  EXPECT_EQ(ids_of(*tab), (std::vector{*reply_id, sms_id, email_id}));
-  EXPECT_EQ(ids_of(*texts), (std::vector{*reply_id, sms_id}));
+  EXPECT_EQ(ids_of(*tab), (std::vector{reply_id, sms_id, email_id}));
+  EXPECT_EQ(ids_of(*texts), (std::vector{reply_id, sms_id}));
   EXPECT_TRUE(texts->next_cursor.empty());
 }
 
@@ -828,6 +833,36 @@ TEST(Store, UpsertReplacesByIdAndUnknownIdIsEmpty) {
   EXPECT_FALSE((*found)->last_contacted.has_value());
   ASSERT_TRUE(missing);
   EXPECT_FALSE(missing->has_value());
+}
+
+TEST(Store, UpsertKeepsAnOptOutAndTheLaterLastContacted) {
+  auto store = memory_store();
+  domain::Candidate c{.id = 1, .candidate_number = "C1", .phone = "+14155550101"};
+  ASSERT_TRUE(store->upsert_candidates(std::span(&c, 1)));
+  ASSERT_TRUE(store->set_opt_out("+14155550101", true));
+  ASSERT_TRUE(store->touch_last_contacted(1, at_ms(5000)));
+
+  // A later import that knows nothing of the STOP or of the last message.
+  c.first_name = "Ada";
+  c.last_contacted = at_ms(1000);
+  ASSERT_TRUE(store->upsert_candidates(std::span(&c, 1)));
+
+  auto found = store->find_candidate(1);
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ((*found)->first_name, "Ada");
+  EXPECT_TRUE((*found)->sms_opt_out);
+  EXPECT_EQ((*found)->last_contacted, at_ms(5000));
+
+  // An import may add an opt-out and a later Last Contacted.
+  domain::Candidate other{.id = 2, .candidate_number = "C2", .phone = "+14155550102"};
+  ASSERT_TRUE(store->upsert_candidates(std::span(&other, 1)));
+  other.sms_opt_out = true;
+  other.last_contacted = at_ms(7000);
+  ASSERT_TRUE(store->upsert_candidates(std::span(&other, 1)));
+  found = store->find_candidate(2);
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_TRUE((*found)->sms_opt_out);
+  EXPECT_EQ((*found)->last_contacted, at_ms(7000));
 }
 
 // Counts ----------------------------------------------------------------------------
