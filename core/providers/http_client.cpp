@@ -263,14 +263,11 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
               .count();
       ++exchanges_;
 
-      // Limitation: a timeout or broken connection after the request was written is
-      // retried although the server may have taken it, so a message can go out twice —
-      // Twilio and SCG offer no idempotency key; the duplicate is rare and the outcome
-      // and external_id / StatusCallback id still tie both to one message.
-      bool const retryable = result.response ? is_retryable_status(result.response->status)
-                                             : result.failure == HttpFailure::kConnect ||
-                                                   result.failure == HttpFailure::kTimeout ||
-                                                   result.failure == HttpFailure::kConnection;
+      bool const retryable = result.response
+                                 ? is_retryable_status(result.response->status)
+                                 : !result.written && (result.failure == HttpFailure::kConnect ||
+                                                       result.failure == HttpFailure::kTimeout ||
+                                                       result.failure == HttpFailure::kConnection);
       auto delay = backoff_delay(options_, message_id, attempt);
       if (result.retry_after) {
         delay = std::max(delay, *result.retry_after);
@@ -410,26 +407,29 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
 
     http::response_parser<http::string_body> parser;
     parser.body_limit(options_.max_response_bytes);
-    auto ec = co_await round_trip(*connection, message, parser);
+    auto trip = co_await round_trip(*connection, message, parser);
 
-    // A pooled connection the server has meanwhile closed fails at once; that
-    // says nothing about the server, so try once on a fresh connection.
-    if (ec && reused && is_stale_connection_error(ec)) {
+    // A pooled connection the server closed before the request could be written
+    // says nothing about the server: try once on a fresh connection.
+    if (trip.ec && !trip.written && reused && is_stale_connection_error(trip.ec)) {
       connection = co_await connect(url, result);
       if (!connection) {
         co_return result;
       }
       http::response_parser<http::string_body> fresh;
       fresh.body_limit(options_.max_response_bytes);
-      ec = co_await round_trip(*connection, message, fresh);
-      if (!ec) {
+      trip = co_await round_trip(*connection, message, fresh);
+      if (!trip.ec) {
         co_return finish(origin, std::move(connection), fresh.release());
       }
     }
-    if (ec) {
+    if (trip.ec) {
       result.failure =
-          ec == beast::error::timeout ? HttpFailure::kTimeout : HttpFailure::kConnection;
-      result.error_message = fmt::format("{} {}: {}", request.method, origin, ec.message());
+          trip.ec == beast::error::timeout ? HttpFailure::kTimeout : HttpFailure::kConnection;
+      result.written = trip.written;
+      result.error_message =
+          fmt::format("{} {}: {}{}", request.method, origin, trip.ec.message(),
+                      trip.written ? " (after the request was sent; it may have been taken)" : "");
       co_return result;
     }
     co_return finish(origin, std::move(connection), parser.release());
@@ -452,31 +452,39 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
     return result;
   }
 
-  template <class Stream>
-  static asio::awaitable<error_code> write_and_read(
-      Stream& stream, beast::flat_buffer& buffer, http::request<http::string_body>& message,
-      http::response_parser<http::string_body>& parser) {
+  /// How one request and response went.
+  struct Trip {
     error_code ec;
-    co_await http::async_write(stream, message, asio::redirect_error(kAwait, ec));
-    if (ec) {
-      co_return ec;
+    /// The request was written in full; a later failure leaves its fate unknown.
+    bool written = false;
+  };
+
+  template <class Stream>
+  static asio::awaitable<Trip> write_and_read(Stream& stream, beast::flat_buffer& buffer,
+                                              http::request<http::string_body>& message,
+                                              http::response_parser<http::string_body>& parser) {
+    Trip trip;
+    co_await http::async_write(stream, message, asio::redirect_error(kAwait, trip.ec));
+    if (trip.ec) {
+      co_return trip;
     }
-    co_await http::async_read(stream, buffer, parser, asio::redirect_error(kAwait, ec));
-    co_return ec;
+    trip.written = true;
+    co_await http::async_read(stream, buffer, parser, asio::redirect_error(kAwait, trip.ec));
+    co_return trip;
   }
 
-  asio::awaitable<error_code> round_trip(Connection& connection,
-                                         http::request<http::string_body>& message,
-                                         http::response_parser<http::string_body>& parser) {
+  asio::awaitable<Trip> round_trip(Connection& connection,
+                                   http::request<http::string_body>& message,
+                                   http::response_parser<http::string_body>& parser) {
     connection.lowest().expires_after(options_.read_timeout);
-    error_code ec;
+    Trip trip;
     if (connection.tls) {
-      ec = co_await write_and_read(*connection.tls, connection.buffer, message, parser);
+      trip = co_await write_and_read(*connection.tls, connection.buffer, message, parser);
     } else {
-      ec = co_await write_and_read(*connection.plain, connection.buffer, message, parser);
+      trip = co_await write_and_read(*connection.plain, connection.buffer, message, parser);
     }
     connection.lowest().expires_never();
-    co_return ec;
+    co_return trip;
   }
 
   /// Opens a connection; on failure returns null and fills `result`.
@@ -550,11 +558,26 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
     while (!idle.empty()) {
       auto connection = std::move(idle.back());
       idle.pop_back();
-      if (connection->idle_since >= oldest_allowed) {
+      if (connection->idle_since >= oldest_allowed && still_open(*connection)) {
         return connection;
       }
     }
     return nullptr;
+  }
+
+  /// Whether an idle connection may carry a request: the server has neither
+  /// closed it nor sent anything unasked (a TLS close_notify included). Checked
+  /// before the write, because a request written to a connection that then turns
+  /// out closed can no longer be sent again safely.
+  static bool still_open(Connection& connection) {
+    auto& socket = connection.lowest().socket();
+    error_code ec;
+    socket.non_blocking(true, ec);
+    char byte = 0;
+    socket.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
+    error_code restored;
+    socket.non_blocking(false, restored);
+    return ec == asio::error::would_block;
   }
 
   void give_back(std::string const& origin, std::unique_ptr<Connection> connection) {

@@ -4,9 +4,12 @@
 //
 // One client per provider account. It keeps a keep-alive pool per origin, caps
 // the requests in flight, paces attempts with a token bucket on the injected
-// clock, and retries connection errors, timeouts, 429 and 5xx with capped
-// exponential backoff and full jitter. A 4xx other than 429 is final at once.
-// The provider turns the final result into a SendOutcome.
+// clock, and retries 429, 5xx and the connection errors and timeouts that came
+// before the request was written in full, with capped exponential backoff and
+// full jitter. A 4xx other than 429 is final at once, and so is a failure after
+// the request was written (HttpResult::written): the server may have taken it,
+// and only the caller can put a resend on record. The provider turns the final
+// result into a SendOutcome.
 //
 //   HttpClient client(io, clock, {.provider = "twilio", .max_attempts = 3});
 //   client.send(request, message_id, [](HttpResult result) { ... });
@@ -106,6 +109,10 @@ struct HttpResult {
   HttpFailure failure = HttpFailure::kNone;
   /// What went wrong when there is no response, for people.
   std::string error_message;
+  /// The failure came after the request was written in full, so the server may
+  /// have acted on it. Such a failure is never retried here: a resend is the
+  /// caller's decision, to be put on record first.
+  bool written = false;
   int attempts = 0;
   /// From a Retry-After header (seconds) on the last response.
   std::optional<clock::Duration> retry_after;

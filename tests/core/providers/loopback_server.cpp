@@ -98,6 +98,16 @@ class LoopbackServer::Impl {
            << "expected " << count << " requests, saw " << requests_.size();
   }
 
+  ::testing::AssertionResult wait_for_connections_closed(int count,
+                                                         std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(mutex_);
+    if (changed_.wait_for(lock, timeout, [&] { return closed_ >= count; })) {
+      return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure()
+           << "expected " << count << " closed connections, saw " << closed_;
+  }
+
  private:
   asio::awaitable<void> accept_loop() {
     for (;;) {
@@ -128,6 +138,11 @@ class LoopbackServer::Impl {
       }
 
       auto const [reply, number] = record(request, connection);
+      if (reply.drop) {
+        std::lock_guard lock(mutex_);
+        --pending_;
+        break;
+      }
       if (reply.hang || reply.hold) {
         if (!co_await wait_held(reply.hang)) {
           break;
@@ -147,11 +162,18 @@ class LoopbackServer::Impl {
       response.keep_alive(request.keep_alive());
       response.prepare_payload();
       co_await http::async_write(socket, response, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec || !request.keep_alive()) {
+      if (ec || !request.keep_alive() || reply.close_after) {
         break;
       }
     }
     sockets_.erase(std::find(sockets_.begin(), sockets_.end(), &socket));
+    error_code ignored;
+    socket.close(ignored);
+    {
+      std::lock_guard lock(mutex_);
+      ++closed_;
+    }
+    changed_.notify_all();
   }
 
   /// True when released, false when the server stops (or forever for a hang).
@@ -198,6 +220,7 @@ class LoopbackServer::Impl {
   mutable std::condition_variable changed_;
   std::vector<RecordedRequest> requests_;
   int connections_ = 0;
+  int closed_ = 0;
   int pending_ = 0;
   int max_pending_ = 0;
 };
@@ -225,6 +248,11 @@ void LoopbackServer::release_held() {
 ::testing::AssertionResult LoopbackServer::wait_for_requests(
     std::size_t count, std::chrono::milliseconds timeout) const {
   return impl_->wait_for_requests(count, timeout);
+}
+
+::testing::AssertionResult LoopbackServer::wait_for_connections_closed(
+    int count, std::chrono::milliseconds timeout) const {
+  return impl_->wait_for_connections_closed(count, timeout);
 }
 
 class IoThread::Impl {

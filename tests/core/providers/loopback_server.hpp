@@ -37,6 +37,11 @@ struct Reply {
   bool hang = false;
   /// Wait for release_held() before answering (concurrency).
   bool hold = false;
+  /// Close the connection once the request is read, without answering.
+  bool drop = false;
+  /// Answer, then close the connection although the reply says keep-alive (a
+  /// server ending an idle connection).
+  bool close_after = false;
 };
 
 /// Gives the reply to request n (1-based).
@@ -60,6 +65,9 @@ class LoopbackServer {
 
   [[nodiscard]] ::testing::AssertionResult wait_for_requests(
       std::size_t count, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+  /// Waits until the server has closed `count` connections.
+  [[nodiscard]] ::testing::AssertionResult wait_for_connections_closed(
+      int count, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
 
  private:
   class Impl;
