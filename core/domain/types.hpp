@@ -109,6 +109,10 @@ struct StatusUpdate {
   std::string provider;
   ProviderKind kind = ProviderKind::kTwilio;
   std::string provider_message_id;
+  /// Our own message id when the provider echoes it back (Syniverse's
+  /// external_message_request_id); lets a report reach its message even when
+  /// the provider's id for it was never stored.
+  std::optional<MessageId> message_id;
   std::string raw_status;
   std::string error_code;
   std::string detail;

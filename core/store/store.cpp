@@ -266,6 +266,10 @@ class Store::Impl {
   Status insert_history(MessageId id, domain::Message const& m, std::string_view first_raw);
   Result<std::optional<std::pair<domain::Status, std::string>>> message_state(MessageId id);
   Result<ApplyOutcome> apply_one(domain::StatusUpdate const& update);
+  /// An outbound message and its shown status; none when there is no such message.
+  using Target = std::optional<std::pair<MessageId, domain::Status>>;
+  /// The outbound message a status update is about.
+  Result<Target> find_target(domain::StatusUpdate const& update);
   /// Within a write transaction; kNotFound (before any write) when the message is
   /// not in the outbox.
   Status record_attempt_one(AttemptStart const& attempt);
@@ -302,6 +306,7 @@ class Store::Impl {
   Statement complete_message_;
 
   Statement find_outbound_;
+  Statement find_own_outbound_;
   Statement insert_seen_;
   Statement set_status_;
   Statement set_failed_;
@@ -380,6 +385,9 @@ Status Store::Impl::prepare_all() {
       {&find_outbound_,
        "SELECT id, status FROM messages WHERE provider = ?1 AND provider_message_id = ?2 "
        "AND provider_message_id <> '' AND direction = 'outbound' ORDER BY id LIMIT 1"},
+      {&find_own_outbound_,
+       "SELECT id, status FROM messages WHERE id = ?2 AND provider = ?1 "
+       "AND direction = 'outbound'"},
       {&insert_seen_,
        "INSERT OR IGNORE INTO seen_callbacks (message_id, raw_status, error_code) "
        "VALUES (?1, ?2, ?3)"},
@@ -509,6 +517,35 @@ Result<std::optional<std::pair<domain::Status, std::string>>> Store::Impl::messa
   return std::optional(std::pair{*status, use.text(2)});
 }
 
+Result<Store::Impl::Target> Store::Impl::find_target(domain::StatusUpdate const& update) {
+  auto read = [this](Statement::Use& use) -> Result<Target> {
+    auto row = use.step();
+    if (!row) {
+      return std::move(row).error();
+    }
+    if (!*row) {
+      return Target();
+    }
+    auto status = read_enum(use, 1, domain::parse_status, db_.path(), "messages", "status");
+    if (!status) {
+      return status.error();
+    }
+    return Target(std::pair{use.int64(0), *status});
+  };
+
+  auto use = find_outbound_.use();
+  use.bind(1, update.provider).bind(2, update.provider_message_id);
+  auto found = read(use);
+  if (!found || *found || !update.message_id) {
+    return found;
+  }
+  // The provider echoes our own id: that finds a message whose provider id a
+  // restart lost between the provider's answer and the store.
+  auto own = find_own_outbound_.use();
+  own.bind(1, update.provider).bind(2, *update.message_id);
+  return read(own);
+}
+
 Result<ApplyOutcome> Store::Impl::apply_one(domain::StatusUpdate const& update) {
   if (update.provider_message_id.empty()) {
     return make_error(Errc::kInvalidArgument,
@@ -517,23 +554,11 @@ Result<ApplyOutcome> Store::Impl::apply_one(domain::StatusUpdate const& update) 
                                   update.raw_status, update.provider));
   }
 
-  std::optional<std::pair<MessageId, domain::Status>> found;
-  {
-    auto use = find_outbound_.use();
-    use.bind(1, update.provider).bind(2, update.provider_message_id);
-    auto row = use.step();
-    if (!row) {
-      return std::move(row).error();
-    }
-    if (*row) {
-      auto status = read_enum(use, 1, domain::parse_status, db_.path(), "messages", "status");
-      if (!status) {
-        return status.error();
-      }
-      found = std::pair{use.int64(0), *status};
-    }
+  auto target = find_target(update);
+  if (!target) {
+    return std::move(target).error();
   }
-
+  auto const& found = *target;
   if (!found) {
     auto use = park_.use();
     use.bind(1, update.provider)

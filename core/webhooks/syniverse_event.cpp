@@ -43,6 +43,7 @@ Status require(json const& object, std::string_view prefix, std::string const& n
 Status read_fields(json const& fields, std::string_view prefix, SyniverseEvent& event) {
   std::pair<char const*, std::string*> const targets[] = {
       {"message_request_id", &event.message_request_id},
+      {"external_message_request_id", &event.external_message_request_id},
       {"message_id", &event.message_id},
       {"previous_state", &event.previous_state},
       {"new_state", &event.new_state},

@@ -26,6 +26,8 @@ struct SyniverseEvent {
 
   // message_state_change
   std::string message_request_id;
+  /// The external_id given with the request, "" when none.
+  std::string external_message_request_id;
   std::string message_id;
   std::string previous_state;
   std::string new_state;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <optional>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -19,6 +21,19 @@ namespace candor::webhooks {
 namespace {
 
 constexpr std::string_view kEmptyTwiml = R"(<?xml version="1.0" encoding="UTF-8"?><Response/>)";
+
+/// Our message id from the external_id the provider echoes, when it is one: the
+/// Syniverse provider sends the decimal message id there; anything else (a value
+/// set by another sender on the same account) is no id of ours.
+std::optional<domain::MessageId> own_message_id(std::string_view external_id) {
+  domain::MessageId id = 0;
+  auto const* const end = external_id.data() + external_id.size();
+  auto const [stop, ec] = std::from_chars(external_id.data(), end, id);
+  if (external_id.empty() || ec != std::errc{} || stop != end || id <= 0) {
+    return std::nullopt;
+  }
+  return id;
+}
 
 spdlog::logger& logger() {
   static auto& log = log::get("webhooks");
@@ -293,6 +308,7 @@ WebhookReply WebhookRouter::handle_syniverse(WebhookRequest const& request) {
         domain::StatusUpdate{.provider = options_.syniverse_provider_name,
                              .kind = domain::ProviderKind::kSyniverse,
                              .provider_message_id = std::move(event->message_request_id),
+                             .message_id = own_message_id(event->external_message_request_id),
                              .raw_status = std::move(event->new_state),
                              .error_code = failed ? std::move(event->reason_code) : std::string(),
                              .detail = std::move(event->reason_description),

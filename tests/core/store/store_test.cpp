@@ -559,6 +559,24 @@ TEST(Store, CallbackBeforeItsMessageIsParkedThenAppliedInArrivalOrder) {
               ElementsAre("admitted", "provider:queued", "callback:sent", "callback:delivered"));
 }
 
+TEST(Store, StatusNamingOurOwnIdReachesAMessageWhoseProviderIdWasLost) {
+  auto store = memory_store();
+  auto const id = admit_one(*store, queued(sms(1, 1000), kDay, "C1"));
+  auto update = callback("REQ-lost", "delivered", 2000);
+  update.message_id = id;
+
+  auto outcome = store->apply_status(update);
+  auto stranger = callback("REQ-other", "delivered", 2000);
+  stranger.message_id = id + 100;
+  auto parked = store->apply_status(stranger);
+
+  ASSERT_TRUE(outcome && parked);
+  EXPECT_EQ(outcome->kind, ApplyOutcome::Kind::kApplied);
+  EXPECT_EQ(outcome->message_id, id);
+  EXPECT_EQ(outcome->after, Status::kDelivered);
+  EXPECT_EQ(parked->kind, ApplyOutcome::Kind::kParked);
+}
+
 TEST(Store, ApplyStatusesBatchesInOneCall) {
   auto store = memory_store();
   auto const a = sent_message(*store, "SMa");

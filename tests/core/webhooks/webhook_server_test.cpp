@@ -242,6 +242,30 @@ TEST_F(WebhookServerTest, SyniverseSuccessKeepsNoErrorCode) {
   EXPECT_EQ(update.raw_status, "DELIVERED");
   EXPECT_EQ(update.error_code, "");
   EXPECT_EQ(update.detail, "SUCCESS");
+  EXPECT_FALSE(update.message_id);
+}
+
+TEST_F(WebhookServerTest, SyniverseExternalIdNamesOurMessageWhenItIsOne) {
+  start();
+  std::vector<domain::StatusUpdate> updates;
+  EXPECT_CALL(sink_, on_status(_)).Times(3).WillRepeatedly([&](domain::StatusUpdate update) {
+    updates.push_back(std::move(update));
+  });
+  auto event = [](std::string_view external_id) {
+    return fmt::format(R"({{"event":{{"evt-tp":"message_state_change","fld-val-list":{{)"
+                       R"("message_request_id":"REQ3","new_state":"DELIVERED",)"
+                       R"("external_message_request_id":"{}"}}}}}})",
+                       external_id);
+  };
+
+  for (auto const* id : {"4711", "datahub|task", ""}) {
+    EXPECT_EQ(post_syniverse(event(id), kGoodBasic).status, 200);
+  }
+
+  ASSERT_EQ(updates.size(), 3u);
+  EXPECT_EQ(updates[0].message_id, 4711);
+  EXPECT_FALSE(updates[1].message_id);
+  EXPECT_FALSE(updates[2].message_id);
 }
 
 TEST_F(WebhookServerTest, SyniverseInbound) {
