@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/policy/detail/large_page_allocator.hpp"
+
 namespace candor::policy::detail {
 
 /// The hash the policy uses for every key; its high bits pick a shard and its
@@ -107,7 +109,7 @@ class FlatStringMap {
   std::uint64_t mask() const { return slots_.size() - 1; }
 
   void grow() {
-    std::vector<Slot> old(slots_.empty() ? kInitialSlots : slots_.size() * 2);
+    Slots old(slots_.empty() ? kInitialSlots : slots_.size() * 2);
     old.swap(slots_);
     for (auto& slot : old) {
       if (slot.hash == 0) {
@@ -121,7 +123,8 @@ class FlatStringMap {
     }
   }
 
-  std::vector<Slot> slots_;
+  using Slots = std::vector<Slot, LargePageAllocator<Slot>>;
+  Slots slots_;
   std::size_t size_ = 0;
 };
 

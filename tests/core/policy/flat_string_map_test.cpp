@@ -1,8 +1,11 @@
 #include "core/policy/detail/flat_string_map.hpp"
 
+#include <cstdint>
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "core/policy/detail/large_page_allocator.hpp"
 
 namespace candor::policy::detail {
 namespace {
@@ -65,6 +68,39 @@ TEST(FlatStringMap, VisitsEveryEntry) {
 
 TEST(HashKey, NeverGivesTheEmptyMarker) {
   EXPECT_NE(hash_key(""), 0u);
+}
+
+TEST(LargePageAllocator, AlignsLargeTablesToAHugePage) {
+  LargePageAllocator<std::uint64_t> allocator;
+  constexpr std::size_t kLarge = (std::size_t{3} << 20) / sizeof(std::uint64_t);
+
+  auto* large = allocator.allocate(kLarge);
+  auto* small = allocator.allocate(16);
+  large[0] = 1;
+  large[kLarge - 1] = 2;
+  small[15] = 3;
+
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(large) % (std::size_t{2} << 20), 0u);
+  EXPECT_EQ(large[0] + large[kLarge - 1] + small[15], 6u);
+  allocator.deallocate(large, kLarge);
+  allocator.deallocate(small, 16);
+}
+
+TEST(FlatStringMap, GrowsPastAHugePageAndKeepsEveryKey) {
+  FlatStringMap<int> map;
+  constexpr int kKeys = 100'000;  // 262,144 slots of 64 bytes: 16 MiB
+  for (int i = 0; i < kKeys; ++i) {
+    auto const key = "+1415" + std::to_string(5'000'000 + i);
+    map.get_or_insert(key, hash_key(key)) = i;
+  }
+
+  EXPECT_EQ(map.size(), static_cast<std::size_t>(kKeys));
+  for (int i = 0; i < kKeys; i += 997) {
+    auto const key = "+1415" + std::to_string(5'000'000 + i);
+    auto const* value = map.find(key, hash_key(key));
+    ASSERT_NE(value, nullptr) << key;
+    EXPECT_EQ(*value, i);
+  }
 }
 
 }  // namespace
