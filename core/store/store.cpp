@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -13,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "core/common/log.hpp"
+#include "core/store/owner_lock.hpp"
 #include "core/store/schema.hpp"
 #include "core/store/sqlite.hpp"
 
@@ -240,6 +242,28 @@ Result<std::pair<std::int64_t, MessageId>> decode_cursor(std::string_view cursor
   return std::pair{created_ms, id};
 }
 
+/// Switches the database to WAL. SQLite answers with the mode it is in rather
+/// than failing, e.g. on a file system without shared memory: a store that
+/// silently kept a rollback journal would write far slower and lock readers out.
+Status use_wal(Database& db, std::string const& path) {
+  auto statement = Statement::prepare(db, "PRAGMA journal_mode = WAL");
+  if (!statement) {
+    return std::move(statement).error();
+  }
+  auto use = statement->use();
+  auto row = use.step();
+  if (!row) {
+    return std::move(row).error();
+  }
+  auto const mode = *row ? use.text(0) : std::string();
+  if (mode != "wal" && !(path == ":memory:" && mode == "memory")) {
+    return make_error(
+        Errc::kUnavailable,
+        fmt::format("store '{}': cannot use write-ahead logging (journal mode '{}')", path, mode));
+  }
+  return ok_status();
+}
+
 Status check_completion(MessageId id, CompletedSend const& send) {
   if (send.status != domain::Status::kSent && send.status != domain::Status::kFailed) {
     return make_error(Errc::kInvalidArgument,
@@ -283,6 +307,9 @@ class Store::Impl {
                     std::string_view cursor, std::size_t limit);
 
   std::mutex mutex_;
+  /// Declared before the connection, so that it is released after the
+  /// connection has closed.
+  std::optional<OwnerLock> owner_;
   Database db_;
 
   Statement upsert_candidate_;
@@ -727,6 +754,14 @@ Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
 Result<std::unique_ptr<Store>> Store::open(std::string const& path, StoreOptions options) {
+  std::optional<OwnerLock> owner;
+  if (options.owner && path != ":memory:") {
+    auto taken = OwnerLock::take(path);
+    if (!taken) {
+      return std::move(taken).error();
+    }
+    owner.emplace(std::move(*taken));
+  }
   auto db = Database::open(path);
   if (!db) {
     return std::move(db).error();
@@ -735,7 +770,7 @@ Result<std::unique_ptr<Store>> Store::open(std::string const& path, StoreOptions
   // The busy timeout comes first so that the pragmas below already wait for a
   // lock held by another process instead of failing.
   sqlite3_busy_timeout(db->handle(), options.busy_timeout_ms);
-  CANDOR_RETURN_IF_ERROR(db->exec("PRAGMA journal_mode = WAL"));
+  CANDOR_RETURN_IF_ERROR(use_wal(*db, path));
   CANDOR_RETURN_IF_ERROR(db->exec("PRAGMA foreign_keys = ON"));
   CANDOR_RETURN_IF_ERROR(db->exec(options.synchronous_full ? "PRAGMA synchronous = FULL"
                                                            : "PRAGMA synchronous = NORMAL"));
@@ -745,6 +780,7 @@ Result<std::unique_ptr<Store>> Store::open(std::string const& path, StoreOptions
   CANDOR_RETURN_IF_ERROR(migrate(*db));
 
   auto impl = std::make_unique<Impl>(std::move(*db));
+  impl->owner_ = std::move(owner);
   CANDOR_RETURN_IF_ERROR(impl->prepare_all());
   log::get("store").info("opened path={} schema_version={} synchronous={}", path,
                          latest_schema_version(), options.synchronous_full ? "full" : "normal");

@@ -39,6 +39,10 @@ struct StoreOptions {
   bool synchronous_full = false;
   /// SQLite's page cache for the connection, in KiB. Default 16 MiB.
   int cache_size_kib = 16 * 1024;
+  /// Take the store's owner lock (see owner_lock.hpp): a second owner of the same
+  /// file, in this process or another, is refused. false opens it alongside the
+  /// owner, for a tool that only reads. Ignored for ":memory:".
+  bool owner = true;
 };
 
 /// An outbound message to insert, admitted (status kQueued) or blocked.

@@ -95,9 +95,9 @@ void run_and_kill_writer(std::string const& path, int first_batch, std::mt19937&
   }
 
   // Polls with a separate connection, as another process would, until the
-  // child's first batch is visible.
+  // child's first batch is visible. The child owns the store; this only reads.
   {
-    auto watcher = test_support::open_or_fail(path);
+    auto watcher = test_support::open_or_fail(path, {.owner = false});
     ASSERT_TRUE(watcher);
     auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (message_count(*watcher) <= before && std::chrono::steady_clock::now() < deadline) {

@@ -1,5 +1,9 @@
 #include "core/store/store.hpp"
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <fstream>
 #include <set>
@@ -405,6 +409,55 @@ TEST(Store, CompletedProfileSendMovesLastContactedInTheSameTransaction) {
   found = store->find_candidate(1);
   ASSERT_TRUE(found && found->has_value());
   EXPECT_EQ((*found)->last_contacted, at_ms(3000));
+}
+
+TEST(Store, ASecondOwnerIsRefusedUntilTheFirstCloses) {
+  TempDir dir;
+  auto const path = dir.file("owned.db");
+  auto first = test_support::open_or_fail(path);
+  ASSERT_TRUE(first);
+
+  auto second = Store::open(path);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, Errc::kFailedPrecondition);
+  EXPECT_THAT(second.error().message, HasSubstr("in use by another process"));
+  EXPECT_THAT(second.error().message, HasSubstr(std::to_string(::getpid())));
+
+  // A reader may open it alongside, and sees what the owner wrote.
+  auto const id = admit_one(*first, queued(sms(1, 1000), kDay, "C1"));
+  auto reader = test_support::open_or_fail(path, {.owner = false});
+  ASSERT_TRUE(reader);
+  auto found = reader->find_message(id);
+  ASSERT_TRUE(found && found->has_value());
+
+  first.reset();
+  EXPECT_TRUE(test_support::open_or_fail(path));
+}
+
+TEST(Store, AKilledOwnerLeavesTheStoreFree) {
+  TempDir dir;
+  auto const path = dir.file("killed.db");
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  pid_t const child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto store = Store::open(path);
+    char const byte = store ? 'y' : 'n';
+    (void)::write(ready[1], &byte, 1);
+    ::pause();
+    ::_exit(0);
+  }
+  char byte = 0;
+  ASSERT_EQ(::read(ready[0], &byte, 1), 1);
+  ASSERT_EQ(byte, 'y');
+  EXPECT_FALSE(Store::open(path)) << "the child owns it";
+
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  ::close(ready[0]);
+  ::close(ready[1]);
+  EXPECT_TRUE(test_support::open_or_fail(path));
 }
 
 TEST(Store, PendingOutboxSurvivesReopen) {

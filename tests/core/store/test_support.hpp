@@ -73,8 +73,8 @@ inline NewMessage blocked(domain::Message m, domain::BlockReason reason) {
   return NewMessage{.message = std::move(m)};
 }
 
-inline std::unique_ptr<Store> open_or_fail(std::string const& path) {
-  auto store = Store::open(path);
+inline std::unique_ptr<Store> open_or_fail(std::string const& path, StoreOptions options = {}) {
+  auto store = Store::open(path, options);
   if (!store) {
     ADD_FAILURE() << store.error().to_string();
     return nullptr;
