@@ -1,6 +1,8 @@
 #include "core/common/log.hpp"
 
+#include <memory>
 #include <mutex>
+#include <vector>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 
@@ -17,6 +19,11 @@ spdlog::level::level_enum& default_level() {
   return level;
 }
 
+std::vector<std::shared_ptr<spdlog::sinks::sink>>& extra_sinks() {
+  static std::vector<std::shared_ptr<spdlog::sinks::sink>> sinks;
+  return sinks;
+}
+
 }  // namespace
 
 spdlog::logger& get(std::string const& component) {
@@ -27,6 +34,9 @@ spdlog::logger& get(std::string const& component) {
   // Logs go to stderr so that report output on stdout stays machine-readable.
   auto logger = spdlog::stderr_color_mt(component);
   logger->set_level(default_level());
+  for (auto const& sink : extra_sinks()) {
+    logger->sinks().push_back(sink);
+  }
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%n] %v");
   return *logger;
 }
@@ -41,6 +51,14 @@ bool set_level(std::string_view level) {
   spdlog::apply_all(
       [parsed](std::shared_ptr<spdlog::logger> const& logger) { logger->set_level(parsed); });
   return true;
+}
+
+void add_sink_for_test(std::shared_ptr<spdlog::sinks::sink> sink) {
+  std::lock_guard lock(registry_mutex());
+  sink->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%n] %v");
+  extra_sinks().push_back(sink);
+  spdlog::apply_all(
+      [&sink](std::shared_ptr<spdlog::logger> const& logger) { logger->sinks().push_back(sink); });
 }
 
 std::string mask_phone(std::string_view e164) {

@@ -28,6 +28,10 @@ spdlog::logger& get(std::string const& component);
 /// "error", "off"). Unknown names leave the level unchanged and return false.
 bool set_level(std::string_view level);
 
+/// Adds `sink` to every logger, present and future, besides stderr; for tests
+/// that read what the process logs. Call it while no other thread logs.
+void add_sink_for_test(std::shared_ptr<spdlog::sinks::sink> sink);
+
 /// "+447700900123" -> "+44*******123": keeps the country code start and the last
 /// three digits so a person can still tell numbers apart.
 std::string mask_phone(std::string_view e164);
