@@ -1,11 +1,14 @@
 #include "fakes/syniverse/fake_syniverse.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
+#include <stdexcept>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -78,6 +81,99 @@ http::Response scg_error(ScgError const& error) {
 
 http::Response admin_error(std::string message) {
   return http::Response::json(400, json{{"error", std::move(message)}}.dump());
+}
+
+/// A bad admin request; the text names the field.
+struct AdminError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Longest clock delay an admin request may script (a day).
+constexpr std::int64_t kMaxAdminDelayMs = 24LL * 60 * 60 * 1000;
+
+/// The string `field` of `body`; `fallback` when absent or null.
+std::string text_field(json const& body, char const* field, std::string fallback = {}) {
+  if (!body.contains(field) || body[field].is_null()) {
+    return fallback;
+  }
+  if (!body[field].is_string()) {
+    throw AdminError(fmt::format("{}: must be a string", field));
+  }
+  return body[field].get<std::string>();
+}
+
+/// The integer `field` of `body` in [min, max]; `fallback` when absent.
+std::int64_t integer_field(json const& body, char const* field, std::int64_t fallback,
+                           std::int64_t min, std::int64_t max) {
+  if (!body.contains(field)) {
+    return fallback;
+  }
+  auto const& value = body[field];
+  auto const fail = [&] {
+    return AdminError(fmt::format("{}: must be an integer from {} to {}", field, min, max));
+  };
+  // Checked as unsigned first: a huge count must not wrap into range.
+  if (!value.is_number_integer() ||
+      (value.is_number_unsigned() &&
+       value.get<std::uint64_t>() > static_cast<std::uint64_t>(max))) {
+    throw fail();
+  }
+  auto const number = value.get<std::int64_t>();
+  if (number < min || number > max) {
+    throw fail();
+  }
+  return number;
+}
+
+std::size_t count_field(json const& body) {
+  return static_cast<std::size_t>(
+      integer_field(body, "count", 1, 1, static_cast<std::int64_t>(kMaxScriptedCount)));
+}
+
+std::chrono::milliseconds millis_field(json const& body, char const* field) {
+  return std::chrono::milliseconds(integer_field(body, field, 0, 0, kMaxAdminDelayMs));
+}
+
+char const* event_fault_name(EventFault::Kind kind) {
+  switch (kind) {
+    case EventFault::Kind::kDrop:
+      return "drop";
+    case EventFault::Kind::kDuplicate:
+      return "duplicate";
+    case EventFault::Kind::kDelay:
+      return "delay";
+  }
+  return "drop";
+}
+
+/// Upper case without blanks: how an MO body is compared with consent keywords.
+std::string keyword_of(std::string_view body) {
+  std::string out;
+  for (char const c : body) {
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+      out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    }
+  }
+  return out;
+}
+
+bool is_keyword(std::vector<std::string> const& keywords, std::string const& keyword) {
+  return !keyword.empty() &&
+         std::any_of(keywords.begin(), keywords.end(),
+                     [&keyword](std::string const& k) { return keyword_of(k) == keyword; });
+}
+
+/// What seeded draws about an MT message are keyed by: what its sender controls.
+std::string mt_key(std::string_view to, std::string_view body, std::string_view external_id) {
+  return fmt::format("{}\n{}\n{}", to, body, external_id);
+}
+
+/// The same for any message; an MO is keyed by its sender and text.
+std::string content_key(ScgMessage const& m) {
+  if (m.direction == "MO") {
+    return fmt::format("mo\n{}\n{}", m.from_address, m.body);
+  }
+  return mt_key(m.to_address, m.body, m.external_id);
 }
 
 json message_json(ScgMessage const& m) {
@@ -170,13 +266,19 @@ struct FakeSyniverse::Impl {
   http::Response list_messages(http::Request const& request, std::string const& request_id);
   http::Response get_message(http::Request const& request);
   http::Response admin(http::Request const& request);
+  /// Throws AdminError naming the field of a bad request.
+  http::Response admin_post(http::Request const& request);
 
   // Message life.
   struct Plan {
     Outcome outcome;
     std::string reason_code;
+    /// The consent check failed: CREATED -> FAILED, never SENT.
+    bool no_consent = false;
   };
-  Plan plan_for(std::string const& to, std::string const& body, std::string const& external_id);
+  Plan plan_for(std::string const& to, SendRequest const& send);
+  bool consent_refused(std::string const& to, std::string const& requirement) const;
+  void apply_keyword(std::string const& from, std::string const& body);
   void transition(std::string const& message_id, std::string const& new_state);
 
   // Events.
@@ -185,7 +287,7 @@ struct FakeSyniverse::Impl {
   void attempt(std::size_t index, int number, bool may_retry);
   void attempt_done(std::size_t index, int number, bool may_retry,
                     http::ClientResult const& result);
-  std::optional<EventFault> take_event_fault(std::string const& message_id,
+  std::optional<EventFault> take_event_fault(ScgMessage const& message,
                                              std::string const& new_state);
 
   /// Runs `fn` after `delay` on the clock unless the fake stopped first.
@@ -208,7 +310,15 @@ struct FakeSyniverse::Impl {
   std::map<std::string, std::size_t> message_index;
   std::vector<ScgEvent> events;
   std::map<std::string, Plan> scripted_outcomes;
-  std::deque<EventFault> scripted_event_faults;
+  /// One entry per script_event_faults() call: its events left, fault and match.
+  struct ScriptedEventFault {
+    std::size_t remaining = 0;
+    EventFault fault;
+    EventMatch match;
+  };
+  std::deque<ScriptedEventFault> scripted_event_faults;
+  std::set<std::string> opted_out;
+  std::set<std::string> opted_in;
   std::map<std::uint64_t, clock::TimerId> timers;
   std::uint64_t next_timer_key = 0;
   bool stopped = false;
@@ -256,8 +366,10 @@ std::optional<http::Response> FakeSyniverse::Impl::check_bearer(http::Request co
 }
 
 FakeSyniverse::Impl::Plan FakeSyniverse::Impl::plan_for(std::string const& to,
-                                                        std::string const& body,
-                                                        std::string const& external_id) {
+                                                        SendRequest const& send) {
+  if (consent_refused(to, send.consent_requirement)) {
+    return {.outcome = Outcome::kFailed, .reason_code = "1005", .no_consent = true};
+  }
   if (auto const it = scripted_outcomes.find(to); it != scripted_outcomes.end()) {
     auto plan = it->second;
     if (plan.reason_code.empty() && plan.outcome != Outcome::kDelivered) {
@@ -268,7 +380,7 @@ FakeSyniverse::Impl::Plan FakeSyniverse::Impl::plan_for(std::string const& to,
 
   // Keyed by what the message says, not by when it came, so that the same scenario
   // gives the same outcomes however the sends interleave.
-  auto const key = fmt::format("{}\n{}\n{}", to, body, external_id);
+  auto const key = mt_key(to, send.body, send.external_id);
   auto const total = config.mix.delivered + config.mix.failed + config.mix.expired;
   auto const draw = seeded_draw(config.seed, key) * (total > 0 ? total : 1.0);
   if (total <= 0 || draw < config.mix.delivered) {
@@ -281,6 +393,35 @@ FakeSyniverse::Impl::Plan FakeSyniverse::Impl::plan_for(std::string const& to,
             config.failure_codes[std::min(pick, config.failure_codes.size() - 1)]};
   }
   return {Outcome::kExpired, "1007"};
+}
+
+// OPT_OUT (the fake's default) sends unless the number opted out; OPT_IN needs an
+// opt-in keyword first; NONE ignores consent.
+bool FakeSyniverse::Impl::consent_refused(std::string const& to,
+                                          std::string const& requirement) const {
+  if (!config.manage_consent || requirement == "NONE") {
+    return false;
+  }
+  if (requirement == "OPT_IN") {
+    return !opted_in.contains(to);
+  }
+  return opted_out.contains(to);
+}
+
+void FakeSyniverse::Impl::apply_keyword(std::string const& from, std::string const& body) {
+  if (!config.manage_consent) {
+    return;
+  }
+  auto const keyword = keyword_of(body);
+  if (is_keyword(config.opt_out_keywords, keyword)) {
+    opted_out.insert(from);
+    opted_in.erase(from);
+    logger().debug("opted out {}", log::mask_phone(from));
+  } else if (is_keyword(config.opt_in_keywords, keyword)) {
+    opted_in.insert(from);
+    opted_out.erase(from);
+    logger().debug("opted in {}", log::mask_phone(from));
+  }
 }
 
 http::Response FakeSyniverse::Impl::send(http::Request const& request) {
@@ -297,7 +438,7 @@ http::Response FakeSyniverse::Impl::send(http::Request const& request) {
   }
   auto& send = std::get<SendRequest>(parsed);
 
-  std::vector<std::string> created;
+  std::vector<std::pair<std::string, bool>> created;
   std::string request_id;
   {
     std::lock_guard lock(mutex);
@@ -311,7 +452,7 @@ http::Response FakeSyniverse::Impl::send(http::Request const& request) {
                              .created_at = now};
     request_id = record.id;
     for (auto const& to : send.to) {
-      auto const plan = plan_for(to, send.body, send.external_id);
+      auto const plan = plan_for(to, send);
       ScgMessage message{
           .id = ids.next_resource_id(),
           .request_id = record.id,
@@ -324,12 +465,15 @@ http::Response FakeSyniverse::Impl::send(http::Request const& request) {
           .outcome = plan.outcome,
           .reason_code = plan.reason_code,
           .reason_description = plan.reason_code.empty() ? "" : describe_reason(plan.reason_code),
+          .no_consent = plan.no_consent,
           .created_at = now};
       record.message_ids.push_back(message.id);
       message_index.emplace(message.id, messages.size());
       messages.push_back(std::move(message));
     }
-    created = record.message_ids;
+    for (auto const& id : record.message_ids) {
+      created.emplace_back(id, messages[message_index.at(id)].no_consent);
+    }
     request_index.emplace(record.id, requests.size());
     requests.push_back(std::move(record));
   }
@@ -337,8 +481,10 @@ http::Response FakeSyniverse::Impl::send(http::Request const& request) {
   logger().debug("accepted message_request={} recipients={}", request_id, created.size());
 
   if (!send.test_message) {
-    for (auto const& id : created) {
-      schedule(config.sent_delay, [this, id] { transition(id, "SENT"); });
+    for (auto const& [id, no_consent] : created) {
+      // Without consent SCG never hands the message on: it fails where SENT would be.
+      auto const next = no_consent ? "FAILED" : "SENT";
+      schedule(config.sent_delay, [this, id, next] { transition(id, next); });
     }
   }
   return http::Response::json(200, json{{"id", request_id}}.dump());
@@ -401,15 +547,24 @@ void FakeSyniverse::Impl::transition(std::string const& message_id, std::string 
   }
 }
 
-std::optional<EventFault> FakeSyniverse::Impl::take_event_fault(std::string const& message_id,
+std::optional<EventFault> FakeSyniverse::Impl::take_event_fault(ScgMessage const& message,
                                                                 std::string const& new_state) {
-  if (!scripted_event_faults.empty()) {
-    auto fault = scripted_event_faults.front();
-    scripted_event_faults.pop_front();
+  auto const& address = message.direction == "MO" ? message.from_address : message.to_address;
+  for (auto it = scripted_event_faults.begin(); it != scripted_event_faults.end(); ++it) {
+    if ((!it->match.address.empty() && it->match.address != address) ||
+        (!it->match.new_state.empty() && it->match.new_state != new_state)) {
+      continue;
+    }
+    auto const fault = it->fault;
+    if (--it->remaining == 0) {
+      scripted_event_faults.erase(it);
+    }
     return fault;
   }
+
+  // Keyed by the message's content, never by its id: ids follow arrival order.
   auto const& rates = config.event_faults;
-  auto const draw = seeded_draw(config.seed, "event\n" + message_id + "\n" + new_state);
+  auto const draw = seeded_draw(config.seed, "event\n" + content_key(message) + "\n" + new_state);
   if (draw < rates.drop) {
     return EventFault{.kind = EventFault::Kind::kDrop};
   }
@@ -429,7 +584,7 @@ void FakeSyniverse::Impl::emit(std::string type, json fields, std::string messag
   {
     std::lock_guard lock(mutex);
     auto const event_id = ids.next_event_id();
-    fault = take_event_fault(message_id, new_state);
+    fault = take_event_fault(messages.at(message_index.at(message_id)), new_state);
     auto const envelope = json{{"topic", "SCG-Message"},
                                {"attempt", 1},
                                {"event",
@@ -444,9 +599,7 @@ void FakeSyniverse::Impl::emit(std::string type, json fields, std::string messag
                    .payload = envelope.dump(),
                    .state = config.delivery.url.empty() ? "NO_ENDPOINT" : "PENDING"};
     if (fault) {
-      event.fault = fault->kind == EventFault::Kind::kDrop        ? "drop"
-                    : fault->kind == EventFault::Kind::kDuplicate ? "duplicate"
-                                                                  : "delay";
+      event.fault = event_fault_name(fault->kind);
       if (fault->kind == EventFault::Kind::kDrop) {
         event.state = "DROPPED";
       }
@@ -661,6 +814,10 @@ http::Response FakeSyniverse::Impl::admin(http::Request const& request) {
                        {"attempts", attempts},
                        {"payload", json::parse(e.payload)}});
       }
+    } else if (path == "/__admin/consent") {
+      std::lock_guard lock(mutex);
+      return http::Response::json(200,
+                                  json{{"opted_out", opted_out}, {"opted_in", opted_in}}.dump());
     } else if (path == "/__admin/journal") {
       for (auto const& entry : server.journal()) {
         out.push_back({{"number", entry.number},
@@ -678,60 +835,66 @@ http::Response FakeSyniverse::Impl::admin(http::Request const& request) {
     return http::Response::json(200, out.dump());
   }
 
+  try {
+    return admin_post(request);
+  } catch (AdminError const& e) {
+    return admin_error(e.what());
+  }
+}
+
+http::Response FakeSyniverse::Impl::admin_post(http::Request const& request) {
+  auto const& path = request.path;
   auto const body = json::parse(request.body.empty() ? "{}" : request.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
-    return admin_error("body must be a JSON object");
+    throw AdminError("body: must be a JSON object");
   }
-  auto const text = [&body](char const* field) { return body.value(field, std::string()); };
-  auto const number = [&body](char const* field, std::int64_t fallback) {
-    return body.contains(field) && body[field].is_number_integer() ? body[field].get<std::int64_t>()
-                                                                   : fallback;
-  };
 
   if (path == "/__admin/inbound") {
-    auto id = inbound(text("from"), text("body"));
+    auto id = inbound(text_field(body, "from"), text_field(body, "body"));
     if (!id) {
-      return admin_error(id.error().message);
+      throw AdminError(id.error().message);
     }
     return http::Response::json(200, json{{"message_id", *id}}.dump());
   }
   if (path == "/__admin/outcomes") {
-    auto const outcome = parse_outcome(text("outcome"));
-    if (!outcome || !is_e164(text("to"))) {
-      return admin_error("expected {\"to\":\"+E164\",\"outcome\":\"delivered|failed|expired\"}");
+    auto const to = text_field(body, "to");
+    auto const outcome = parse_outcome(text_field(body, "outcome"));
+    if (!is_e164(to)) {
+      throw AdminError(fmt::format("to: '{}' is not an E.164 number", to));
+    }
+    if (!outcome) {
+      throw AdminError("outcome: must be delivered, failed or expired");
     }
     std::lock_guard lock(mutex);
-    scripted_outcomes[text("to")] = {*outcome, text("reason_code")};
+    scripted_outcomes[to] = {*outcome, text_field(body, "reason_code")};
     return http::Response::json(200, "{}");
   }
   if (path == "/__admin/faults") {
-    auto const kind = text("kind");
-    auto const count = number("count", 1);
+    auto const kind = text_field(body, "kind");
+    auto const count = count_field(body);
     http::Fault fault;
     if (kind == "status") {
-      fault = http::Fault::with_status(static_cast<int>(number("status", 500)), text("body"));
+      fault = http::Fault::with_status(
+          static_cast<int>(integer_field(body, "status", 500, 400, 599)), text_field(body, "body"));
     } else if (kind == "drop") {
       fault = http::Fault::drop();
     } else if (kind == "reset") {
       fault = http::Fault::reset();
     } else if (kind == "delay") {
-      fault = http::Fault::delayed(std::chrono::milliseconds(number("delay_ms", 0)));
+      fault = http::Fault::delayed(millis_field(body, "delay_ms"));
     } else {
-      return admin_error("kind must be status, drop, reset or delay");
+      throw AdminError(fmt::format("kind: '{}' is not status, drop, reset or delay", kind));
     }
-    if (count < 0) {
-      return admin_error("count must not be negative");
-    }
-    server.fail_next(static_cast<std::size_t>(count), std::move(fault));
+    server.fail_next(count, std::move(fault));
     return http::Response::json(200, "{}");
   }
   if (path == "/__admin/latency") {
-    server.set_latency(std::chrono::milliseconds(number("ms", 0)));
+    server.set_latency(millis_field(body, "ms"));
     return http::Response::json(200, "{}");
   }
   if (path == "/__admin/event_faults") {
-    auto const kind = text("kind");
-    EventFault fault{.delay = std::chrono::milliseconds(number("delay_ms", 0))};
+    auto const kind = text_field(body, "kind");
+    EventFault fault{.delay = millis_field(body, "delay_ms")};
     if (kind == "drop") {
       fault.kind = EventFault::Kind::kDrop;
     } else if (kind == "duplicate") {
@@ -739,20 +902,25 @@ http::Response FakeSyniverse::Impl::admin(http::Request const& request) {
     } else if (kind == "delay") {
       fault.kind = EventFault::Kind::kDelay;
     } else {
-      return admin_error("kind must be drop, duplicate or delay");
+      throw AdminError(fmt::format("kind: '{}' is not drop, duplicate or delay", kind));
+    }
+    EventMatch match{.address = text_field(body, "address"),
+                     .new_state = text_field(body, "new_state")};
+    if (!match.address.empty() && !is_e164(match.address)) {
+      throw AdminError(fmt::format("address: '{}' is not an E.164 number", match.address));
     }
     std::lock_guard lock(mutex);
-    for (std::int64_t i = 0; i < number("count", 1); ++i) {
-      scripted_event_faults.push_back(fault);
-    }
+    scripted_event_faults.push_back(
+        {.remaining = count_field(body), .fault = fault, .match = std::move(match)});
     return http::Response::json(200, "{}");
   }
   if (path == "/__admin/tokens/expire") {
-    if (text("token").empty()) {
-      return admin_error("expected {\"token\":\"...\"}");
+    auto const token = text_field(body, "token");
+    if (token.empty()) {
+      throw AdminError("token: required");
     }
     std::lock_guard lock(mutex);
-    expired_tokens.push_back(text("token"));
+    expired_tokens.push_back(token);
     return http::Response::json(200, "{}");
   }
   if (path == "/__admin/reset") {
@@ -795,7 +963,55 @@ FakeSyniverse::~FakeSyniverse() {
   stop();
 }
 
+Status FakeSyniverseConfig::validate() const {
+  auto invalid = [](std::string_view field, std::string_view problem) {
+    return make_error(Errc::kInvalidArgument, fmt::format("fake syniverse: {} {}", field, problem));
+  };
+  if (tokens.empty() ||
+      std::any_of(tokens.begin(), tokens.end(), [](std::string const& t) { return t.empty(); })) {
+    return invalid("tokens", "must hold at least one token, none empty");
+  }
+  if (!is_e164(sender_address)) {
+    return invalid("sender_address", fmt::format("'{}' is not an E.164 number", sender_address));
+  }
+  if (failure_codes.empty()) {
+    return invalid("failure_codes", "must not be empty");
+  }
+  if (mix.delivered < 0 || mix.failed < 0 || mix.expired < 0) {
+    return invalid("mix", "weights must not be negative");
+  }
+  for (auto const rate : {event_faults.drop, event_faults.duplicate, event_faults.delay}) {
+    if (rate < 0 || rate > 1) {
+      return invalid("event_faults", "rates must be in [0, 1]");
+    }
+  }
+  if (!delivery.url.empty()) {
+    auto const url = http::parse_url(delivery.url);
+    if (!url) {
+      return invalid("delivery.url", url.error().message);
+    }
+    if (url->scheme != "http") {
+      return invalid("delivery.url",
+                     fmt::format("'{}' must be http:// (the fake has no TLS)", delivery.url));
+    }
+  }
+  // RFC 7617: the user-id of Basic credentials cannot contain a colon.
+  if (delivery.username.find(':') != std::string::npos) {
+    return invalid("delivery.username", "must not contain ':'");
+  }
+  if (delivery.username.empty() && !delivery.password.empty()) {
+    return invalid("delivery.password", "is set without delivery.username");
+  }
+  for (auto const delay : delivery.retry_delays) {
+    if (delay < clock::Duration::zero()) {
+      return invalid("delivery.retry_delays", "must not be negative");
+    }
+  }
+  return ok_status();
+}
+
 Status FakeSyniverse::start() {
+  CANDOR_RETURN_IF_ERROR(impl_->config.validate());
   CANDOR_RETURN_IF_ERROR(impl_->server.start());
   logger().info("listening on {}", base_url());
   return ok_status();
@@ -908,6 +1124,7 @@ Result<std::string> FakeSyniverse::Impl::inbound(std::string const& from, std::s
                        .state = "RECEIVED",
                        .created_at = s.clock.now()};
     id = message.id;
+    s.apply_keyword(from, body);
     fields = json{{"message_id", message.id},
                   {"from_address", from},
                   {"to_address", message.to_address},
@@ -933,11 +1150,21 @@ void FakeSyniverse::set_outcome(std::string const& to, Outcome outcome, std::str
   impl_->scripted_outcomes[to] = {outcome, std::move(reason_code)};
 }
 
-void FakeSyniverse::script_event_faults(std::size_t count, EventFault fault) {
-  std::lock_guard lock(impl_->mutex);
-  for (std::size_t i = 0; i < count; ++i) {
-    impl_->scripted_event_faults.push_back(fault);
+Status FakeSyniverse::script_event_faults(std::size_t count, EventFault fault, EventMatch match) {
+  if (count == 0 || count > kMaxScriptedCount) {
+    return make_error(Errc::kInvalidArgument,
+                      fmt::format("fake syniverse: event fault count {} is not 1 to {}", count,
+                                  kMaxScriptedCount));
   }
+  std::lock_guard lock(impl_->mutex);
+  impl_->scripted_event_faults.push_back(
+      {.remaining = count, .fault = fault, .match = std::move(match)});
+  return ok_status();
+}
+
+bool FakeSyniverse::opted_out(std::string const& number) const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->opted_out.contains(number);
 }
 
 void FakeSyniverse::expire_token(std::string const& token) {

@@ -16,6 +16,20 @@
 // configured delivery URL with HTTP Basic credentials. Inbound (MO) messages are
 // injected from C++ or the admin API and delivered as `mo_message_received`.
 //
+// Consent is managed by the fake, as SCG does for a sender whose consent is
+// SCG-managed: an MO whose whole body is an opt-out keyword (STOP, STOPALL,
+// UNSUBSCRIBE, CANCEL, END, QUIT; any case, spaces ignored) opts its sender out, and
+// an opt-in keyword (START, UNSTOP) opts it back in. A send to an opted-out number is
+// still accepted (200, the message is created), as SCG does when a consent check
+// fails, and the message then goes CREATED -> FAILED with reason_code 1005 and
+// failure_code NO_CONSENT. A send with "consent_requirement":"NONE" skips the check;
+// "OPT_IN" needs an opt-in keyword from the number first.
+//
+// Random outcomes, failure codes and event faults are drawn from a seeded hash of what
+// the client sent (recipient, body, external_id; sender and body for MO), never from
+// the fake's ids, which follow arrival order: the same scenario gets the same outcomes
+// however its concurrent sends interleave.
+//
 // Event delivery retries follow the schedule Syniverse documents for ESS: 5 attempts
 // in all, the 2nd 30 s after the 1st, then 1 min, 30 min and 60 min; a failed attempt
 // is retried when no response came or the status was 5xx, 404 or 408, and never for
@@ -28,9 +42,13 @@
 //   POST /__admin/faults         {"count":3,"kind":"status|drop|reset|delay",
 //                                 "status":503,"body":"...","delay_ms":2000}
 //   POST /__admin/latency        {"ms":250}
-//   POST /__admin/event_faults   {"count":1,"kind":"drop|duplicate|delay","delay_ms":60000}
+//   POST /__admin/event_faults   {"count":1,"kind":"drop|duplicate|delay","delay_ms":60000,
+//                                 "address":"+1555...","new_state":"DELIVERED"}
 //   POST /__admin/tokens/expire  {"token":"..."}
 //   POST /__admin/reset          clears HTTP faults, event faults and scripted outcomes
+//   GET  /__admin/consent        numbers opted out and opted in
+// Counts are 1 to kMaxScriptedCount; a field of the wrong type or out of range is
+// answered 400 naming the field.
 
 #include <chrono>
 #include <cstdint>
@@ -75,6 +93,9 @@ struct EventDeliveryConfig {
                                                std::chrono::minutes(30), std::chrono::minutes(60)};
 };
 
+/// Largest `count` one scripted fault may cover (admin API and C++ alike).
+inline constexpr std::size_t kMaxScriptedCount = 1'000'000;
+
 /// A scripted misbehaviour of one event.
 struct EventFault {
   enum class Kind : std::uint8_t {
@@ -86,8 +107,16 @@ struct EventFault {
   clock::Duration delay{};
 };
 
-/// Seeded probabilities of event faults, drawn per message and state (so the same
-/// event is affected whatever the arrival order). Scripted faults come first.
+/// Which events a scripted event fault waits for; an empty field matches any event.
+struct EventMatch {
+  /// The other party: to_address of an MT message, from_address of an MO one.
+  std::string address;
+  /// new_state of the event: SENT, DELIVERED, FAILED, EXPIRED, or RECEIVED for MO.
+  std::string new_state;
+};
+
+/// Seeded probabilities of event faults, drawn per message content and state (so the
+/// same event is affected whatever the arrival order). Scripted faults come first.
 struct EventFaultRates {
   double drop = 0.0;
   double duplicate = 0.0;
@@ -124,6 +153,17 @@ struct FakeSyniverseConfig {
   /// Values of company-id and application_id in events.
   int company_id = 1001;
   int application_id = 2002;
+  /// Whether MO keywords change consent and sends to opted-out numbers fail (1005).
+  bool manage_consent = true;
+  /// Whole MO bodies (compared without case and spaces) that opt the sender out / in.
+  /// Oracle Recruiting's defaults, which a provider managing consent should match.
+  std::vector<std::string> opt_out_keywords = {"STOP",   "STOPALL", "UNSUBSCRIBE",
+                                               "CANCEL", "END",     "QUIT"};
+  std::vector<std::string> opt_in_keywords = {"START", "UNSTOP"};
+
+  /// Checks the fields a start() depends on; the error names the field
+  /// ("fake syniverse: delivery.url ...").
+  Status validate() const;
 };
 
 /// One message (one recipient of a request, or one inbound message).
@@ -144,6 +184,8 @@ struct ScgMessage {
   /// Numeric reason of a FAILED/EXPIRED message ("1009"), "" otherwise.
   std::string reason_code;
   std::string reason_description;
+  /// The consent check failed at send: the message fails with 1005, never SENT.
+  bool no_consent = false;
   clock::TimePoint created_at{};
   std::optional<clock::TimePoint> sent_at;
   std::optional<clock::TimePoint> final_at;
@@ -199,7 +241,8 @@ class FakeSyniverse {
   FakeSyniverse(FakeSyniverse const&) = delete;
   FakeSyniverse& operator=(FakeSyniverse const&) = delete;
 
-  /// Binds and serves. Errors as HttpServer::start().
+  /// Validates the configuration (kInvalidArgument naming the field), then binds and
+  /// serves. Other errors as HttpServer::start().
   Status start();
   /// Stops serving, abandons event deliveries in flight and cancels pending timers.
   /// Idempotent; the object cannot be started again.
@@ -229,14 +272,19 @@ class FakeSyniverse {
   [[nodiscard]] bool wait_for_settled_events(std::size_t count,
                                              std::chrono::milliseconds timeout) const;
 
-  /// Records an inbound SMS from `from` (E.164) and delivers its mo_message_received
-  /// event now. Returns the message id, or kInvalidArgument for a number not in E.164.
+  /// Records an inbound SMS from `from` (E.164), applies its consent keyword if any,
+  /// and delivers its mo_message_received event now. Returns the message id, or
+  /// kInvalidArgument for a number not in E.164.
   Result<std::string> inject_inbound(std::string const& from, std::string const& body);
+  /// Whether `number` has opted out (and not back in).
+  bool opted_out(std::string const& number) const;
   /// Messages to `to` accepted from now on end with `outcome`; `reason_code` ("" picks
   /// one) is used for FAILED/EXPIRED.
   void set_outcome(std::string const& to, Outcome outcome, std::string reason_code = "");
-  /// The next `count` events get `fault`.
-  void script_event_faults(std::size_t count, EventFault fault);
+  /// The next `count` events that `match` get `fault`; scripts queue in call order and
+  /// each event takes at most one. kInvalidArgument when `count` is 0 or above
+  /// kMaxScriptedCount. The script is stored once, whatever `count`.
+  Status script_event_faults(std::size_t count, EventFault fault, EventMatch match = {});
   /// From now on `token` is answered 404 SCG_ERROR_4046.
   void expire_token(std::string const& token);
   /// Clears HTTP faults, scripted event faults and scripted outcomes.

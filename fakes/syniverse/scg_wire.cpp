@@ -135,6 +135,16 @@ std::variant<SendRequest, ScgError> parse_send_request(std::string_view text,
                              limits.max_body_length));
   }
 
+  if (root.contains("consent_requirement") && root["consent_requirement"].is_string()) {
+    request.consent_requirement = root["consent_requirement"].get<std::string>();
+    auto const& value = request.consent_requirement;
+    if (value != "OPT_IN" && value != "OPT_OUT" && value != "NONE") {
+      return error(400, "4004",
+                   fmt::format("Invalid parameter consent_requirement '{}' (OPT_IN, OPT_OUT or "
+                               "NONE)",
+                               value));
+    }
+  }
   if (root.contains("external_id") && root["external_id"].is_string()) {
     request.external_id = root["external_id"].get<std::string>();
   }

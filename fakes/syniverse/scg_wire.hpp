@@ -37,6 +37,8 @@ struct SendRequest {
   std::string external_id;
   /// test_message_flag: the messages go to state TEST and are never delivered.
   bool test_message = false;
+  /// consent_requirement: "OPT_IN", "OPT_OUT" or "NONE"; "" when absent.
+  std::string consent_requirement;
 };
 
 /// What the fake accepts in a send.
@@ -55,7 +57,7 @@ struct SendLimits {
 /// wrong type (4002); an optional field of the wrong type (4003); both media_urls and
 /// attachments (40010); `from` without a known channel:/sender_id: (40018); no
 /// recipients (4001); too many (40015); a recipient that is not E.164 (40024); body
-/// too long (4005).
+/// too long (4005); a consent_requirement other than OPT_IN, OPT_OUT or NONE (4004).
 std::variant<SendRequest, ScgError> parse_send_request(std::string_view json,
                                                        SendLimits const& limits);
 

@@ -1,7 +1,9 @@
 #include "fakes/syniverse/fake_syniverse.hpp"
 
 #include <future>
+#include <map>
 #include <set>
+#include <utility>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -331,8 +333,8 @@ TEST(FakeSyniverse, RetriesNotFoundAndDroppedConnectionsButNotOtherClientErrors)
 
 TEST(FakeSyniverse, EventFaultsDuplicateDropAndReorder) {
   Fixture f;
-  f.scg_->script_event_faults(1, {.kind = EventFault::Kind::kDuplicate});
-  f.scg_->script_event_faults(1, {.kind = EventFault::Kind::kDrop});
+  ASSERT_TRUE(f.scg_->script_event_faults(1, {.kind = EventFault::Kind::kDuplicate}).ok());
+  ASSERT_TRUE(f.scg_->script_event_faults(1, {.kind = EventFault::Kind::kDrop}).ok());
   f.send_ok({"+15551230001", "+15551230002"});
   ASSERT_TRUE(f.clock_.advance(1s));
   ASSERT_TRUE(f.clock_.advance(4s));
@@ -348,13 +350,231 @@ TEST(FakeSyniverse, EventFaultsDuplicateDropAndReorder) {
 
   // A delayed SENT arrives after the DELIVERED that follows it.
   Fixture g;
-  g.scg_->script_event_faults(1, {.kind = EventFault::Kind::kDelay, .delay = 10s});
+  ASSERT_TRUE(
+      g.scg_->script_event_faults(1, {.kind = EventFault::Kind::kDelay, .delay = 10s}).ok());
   g.send_ok({"+15551230003"});
   ASSERT_TRUE(g.clock_.advance(20s));
   auto const late = g.received();
   ASSERT_EQ(late.size(), 2u);
   EXPECT_EQ(fields_of(late[0])["new_state"], "DELIVERED");
   EXPECT_EQ(fields_of(late[1])["new_state"], "SENT");
+}
+
+TEST(FakeSyniverse, ScriptedEventFaultsWaitForTheirAddressAndState) {
+  Fixture f;
+  ASSERT_TRUE(f.scg_
+                  ->script_event_faults(1, {.kind = EventFault::Kind::kDrop},
+                                        {.address = "+15551230002", .new_state = "DELIVERED"})
+                  .ok());
+  f.send_ok({"+15551230001", "+15551230002"});
+
+  ASSERT_TRUE(f.clock_.advance(5s));
+
+  std::map<std::pair<std::string, std::string>, std::string> faults;
+  auto const messages = f.scg_->messages();
+  for (auto const& e : f.scg_->events()) {
+    auto const m = f.scg_->message(e.message_id);
+    faults[{m->to_address, e.new_state}] = e.fault;
+  }
+  EXPECT_EQ(faults.size(), 4u);
+  EXPECT_EQ((faults[{"+15551230002", "DELIVERED"}]), "drop");
+  EXPECT_EQ((faults[{"+15551230002", "SENT"}]), "");
+  EXPECT_EQ((faults[{"+15551230001", "DELIVERED"}]), "");
+  EXPECT_EQ(f.received().size(), 3u);
+}
+
+TEST(FakeSyniverse, OneScriptCoversAHugeCountWithoutCopies) {
+  Fixture f;
+  ASSERT_TRUE(
+      f.scg_->script_event_faults(kMaxScriptedCount, {.kind = EventFault::Kind::kDrop}).ok());
+  EXPECT_FALSE(f.scg_->script_event_faults(0, {.kind = EventFault::Kind::kDrop}).ok());
+  EXPECT_FALSE(
+      f.scg_->script_event_faults(kMaxScriptedCount + 1, {.kind = EventFault::Kind::kDrop}).ok());
+  f.send_ok({"+15551230001"});
+
+  ASSERT_TRUE(f.clock_.advance(5s));
+
+  for (auto const& e : f.scg_->events()) {
+    EXPECT_EQ(e.state, "DROPPED");
+  }
+  EXPECT_TRUE(f.received().empty());
+}
+
+// A count in the hundreds of billions once queued one copy per event under the lock:
+// the fake hung, grew without bound and could not be stopped.
+TEST(FakeSyniverse, RegressionAdminRefusesHugeAndMalformedCounts) {
+  Fixture f;
+  auto const post = [&f](std::string const& path, std::string const& body) {
+    auto const r = f.call("POST", path, body);
+    return std::make_pair(r.status, r.body);
+  };
+
+  auto const huge = post("/__admin/event_faults", R"({"kind":"drop","count":100000000000})");
+  EXPECT_EQ(huge.first, 400);
+  EXPECT_THAT(huge.second, ::testing::HasSubstr("count: must be an integer from 1 to 1000000"));
+  EXPECT_EQ(post("/__admin/event_faults", R"({"kind":"drop","count":18446744073709551615})").first,
+            400);
+  EXPECT_EQ(post("/__admin/event_faults", R"({"kind":"drop","count":0})").first, 400);
+  EXPECT_EQ(post("/__admin/event_faults", R"({"kind":"drop","count":-3})").first, 400);
+  EXPECT_EQ(post("/__admin/event_faults", R"({"kind":"drop","count":"5"})").first, 400);
+  EXPECT_EQ(post("/__admin/event_faults", R"({"kind":"drop","count":1.5})").first, 400);
+  EXPECT_EQ(post("/__admin/event_faults", R"({"kind":"delay","delay_ms":-1})").first, 400);
+  EXPECT_EQ(post("/__admin/event_faults", R"({"kind":"drop","address":"555"})").first, 400);
+  EXPECT_EQ(post("/__admin/faults", R"({"kind":"status","count":100000000000})").first, 400);
+  EXPECT_EQ(post("/__admin/faults", R"({"kind":"status","status":200})").first, 400);
+  EXPECT_EQ(post("/__admin/latency", R"({"ms":"slow"})").first, 400);
+  EXPECT_EQ(post("/__admin/inbound", R"({"from":15551230001,"body":"x"})").first, 400);
+
+  // The largest count is taken at once and the fake keeps answering.
+  EXPECT_EQ(post("/__admin/event_faults", R"({"kind":"drop","count":1000000})").first, 200);
+  EXPECT_EQ(post("/__admin/faults", R"({"kind":"drop","count":1000000})").first, 200);
+  EXPECT_EQ(f.call("GET", "/__admin/events").status, 200);
+}
+
+TEST(FakeSyniverse, EventFaultDrawsDependOnContentNotArrivalOrder) {
+  FakeSyniverseConfig const config{.seed = 5,
+                                   .event_faults = {.drop = 0.3, .duplicate = 0.3, .delay = 0.2}};
+  std::vector<std::string> numbers;
+  for (int i = 10; i < 40; ++i) {
+    numbers.push_back("+155512300" + std::to_string(i));
+  }
+  auto faults = [&](std::vector<std::string> const& order) {
+    Fixture f(config, /*with_endpoint=*/false);
+    for (auto const& n : order) {
+      f.send_ok({n}, "Same text", "ext-" + n);
+    }
+    EXPECT_TRUE(f.clock_.advance(20s));
+    std::map<std::pair<std::string, std::string>, std::string> by_event;
+    for (auto const& e : f.scg_->events()) {
+      by_event[{f.scg_->message(e.message_id)->to_address, e.new_state}] = e.fault;
+    }
+    return by_event;
+  };
+
+  auto const forward = faults(numbers);
+  auto const backward = faults({numbers.rbegin(), numbers.rend()});
+
+  EXPECT_EQ(forward.size(), 60u);
+  EXPECT_EQ(forward, backward);
+  std::set<std::string> kinds;
+  for (auto const& [event, fault] : forward) {
+    kinds.insert(fault);
+  }
+  EXPECT_EQ(kinds, (std::set<std::string>{"", "drop", "duplicate", "delay"}));
+}
+
+TEST(FakeSyniverse, StopOptsOutAndSendsFailWithNoConsentUntilStart) {
+  Fixture f;
+  auto const number = "+15551230001";
+  ASSERT_TRUE(f.scg_->inject_inbound(number, " stop ").ok());
+  ASSERT_TRUE(f.scg_->wait_for_settled_events(1, 5s));
+  EXPECT_TRUE(f.scg_->opted_out(number));
+
+  auto const request_id = f.send_ok({number, "+15551230002"});
+  ASSERT_TRUE(f.clock_.advance(5s));
+
+  auto const failed = f.scg_->message(f.scg_->requests().at(0).message_ids.at(0)).value();
+  EXPECT_EQ(failed.state, "FAILED");
+  EXPECT_TRUE(failed.no_consent);
+  EXPECT_EQ(failed.reason_code, "1005");
+  EXPECT_FALSE(failed.sent_at.has_value());
+  auto const resource =
+      json::parse(f.call("GET", "/scg-external-api/api/v1/messaging/messages/" + failed.id).body);
+  EXPECT_EQ(resource["failure_code"], "NO_CONSENT");
+  std::vector<json> about_failed;
+  for (auto const& e : f.received()) {
+    if (fields_of(e).value("message_id", "") == failed.id) {
+      about_failed.push_back(fields_of(e));
+    }
+  }
+  ASSERT_EQ(about_failed.size(), 1u);
+  EXPECT_EQ(about_failed[0]["previous_state"], "CREATED");
+  EXPECT_EQ(about_failed[0]["new_state"], "FAILED");
+  EXPECT_EQ(about_failed[0]["reason_code"], "1005");
+  EXPECT_EQ(about_failed[0]["reason_description"], "No subscriber consent");
+  EXPECT_EQ(f.scg_->message(f.scg_->requests().at(0).message_ids.at(1))->state, "DELIVERED");
+  auto const consent = json::parse(f.call("GET", "/__admin/consent").body);
+  EXPECT_EQ(consent["opted_out"], json::array({number}));
+  EXPECT_FALSE(request_id.empty());
+
+  ASSERT_TRUE(f.scg_->inject_inbound(number, "Start").ok());
+  EXPECT_FALSE(f.scg_->opted_out(number));
+  f.send_ok({number}, "Welcome back", "ext-2");
+  ASSERT_TRUE(f.clock_.advance(5s));
+  EXPECT_EQ(f.scg_->messages().back().state, "DELIVERED");
+}
+
+TEST(FakeSyniverse, EveryDocumentedKeywordChangesConsent) {
+  Fixture f({}, /*with_endpoint=*/false);
+  for (auto const* stop : {"STOP", "stopall", "Unsubscribe", "CANCEL", "end", "quit"}) {
+    ASSERT_TRUE(f.scg_->inject_inbound("+15551230001", stop).ok());
+    EXPECT_TRUE(f.scg_->opted_out("+15551230001")) << stop;
+    ASSERT_TRUE(f.scg_->inject_inbound("+15551230001", "unstop").ok());
+    EXPECT_FALSE(f.scg_->opted_out("+15551230001")) << stop;
+  }
+  ASSERT_TRUE(f.scg_->inject_inbound("+15551230001", "please stop texting").ok());
+  EXPECT_FALSE(f.scg_->opted_out("+15551230001")) << "only a whole-body keyword counts";
+}
+
+TEST(FakeSyniverse, ConsentRequirementNoneAndOptIn) {
+  Fixture f;
+  ASSERT_TRUE(f.scg_->inject_inbound("+15551230001", "STOP").ok());
+  auto const send = [&f](std::string const& to, std::string const& requirement) {
+    auto const r = f.send(json{
+        {"from", "channel:1KJPMkuHQkair_o15etpmg"},
+        {"to", {to}},
+        {"body", "x"},
+        {"consent_requirement",
+         requirement}}.dump());
+    EXPECT_EQ(r.status, 200) << r.body;
+  };
+
+  send("+15551230001", "NONE");     // consent ignored
+  send("+15551230002", "OPT_IN");   // never opted in
+  send("+15551230002", "OPT_OUT");  // never opted out
+  ASSERT_TRUE(f.scg_->inject_inbound("+15551230003", "START").ok());
+  send("+15551230003", "OPT_IN");
+  ASSERT_TRUE(f.clock_.advance(5s));
+
+  auto const messages = f.scg_->messages();
+  std::vector<std::string> states;
+  for (auto const& m : messages) {
+    if (m.direction == "MT") {
+      states.push_back(m.state + (m.no_consent ? "/no_consent" : ""));
+    }
+  }
+  EXPECT_THAT(states, ElementsAre("DELIVERED", "FAILED/no_consent", "DELIVERED", "DELIVERED"));
+}
+
+TEST(FakeSyniverse, ConsentManagementCanBeTurnedOff) {
+  Fixture f({.manage_consent = false});
+  ASSERT_TRUE(f.scg_->inject_inbound("+15551230001", "STOP").ok());
+  f.send_ok({"+15551230001"});
+  ASSERT_TRUE(f.clock_.advance(5s));
+  EXPECT_FALSE(f.scg_->opted_out("+15551230001"));
+  EXPECT_EQ(f.scg_->messages().back().state, "DELIVERED");
+}
+
+TEST(FakeSyniverse, StartRefusesABadConfigurationNamingTheField) {
+  clock::ManualClock clock(start_time());
+  auto const refused = [&clock](FakeSyniverseConfig config) {
+    FakeSyniverse scg(std::move(config), clock);
+    auto const started = scg.start();
+    EXPECT_FALSE(started.ok());
+    return started ? std::string() : started.error().message;
+  };
+
+  EXPECT_THAT(refused({.delivery = {.url = "ftp://x"}}), ::testing::HasSubstr("delivery.url"));
+  EXPECT_THAT(refused({.delivery = {.url = "https://127.0.0.1/ess"}}),
+              ::testing::HasSubstr("delivery.url"));
+  EXPECT_THAT(refused({.delivery = {.url = "http://127.0.0.1/ess", .username = "a:b"}}),
+              ::testing::HasSubstr("delivery.username"));
+  EXPECT_THAT(refused({.delivery = {.url = "http://127.0.0.1/ess", .password = "pw"}}),
+              ::testing::HasSubstr("delivery.password"));
+  EXPECT_THAT(refused({.failure_codes = {}}), ::testing::HasSubstr("failure_codes"));
+  EXPECT_THAT(refused({.tokens = {}}), ::testing::HasSubstr("tokens"));
+  EXPECT_THAT(refused({.event_faults = {.drop = 2}}), ::testing::HasSubstr("event_faults"));
+  EXPECT_THAT(refused({.sender_address = "6000"}), ::testing::HasSubstr("sender_address"));
 }
 
 TEST(FakeSyniverse, InboundMessagesBecomeMoEvents) {

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace candor::fakes::syniverse {
@@ -26,6 +27,20 @@ TEST(ScgWire, AcceptsMinimalSend) {
   EXPECT_EQ(send.body, "Hi");
   EXPECT_EQ(send.external_id, "m-1");
   EXPECT_FALSE(send.test_message);
+  EXPECT_EQ(send.consent_requirement, "");
+}
+
+TEST(ScgWire, ReadsConsentRequirement) {
+  for (auto const* value : {"OPT_IN", "OPT_OUT", "NONE"}) {
+    auto parsed = parse_send_request(
+        fmt::format(R"({{"from":"channel:chan1","to":["+15551231234"],"body":"Hi",)"
+                    R"("consent_requirement":"{}"}})",
+                    value),
+        {.channels = {"chan1"}});
+
+    ASSERT_TRUE(std::holds_alternative<SendRequest>(parsed)) << value;
+    EXPECT_EQ(std::get<SendRequest>(parsed).consent_requirement, value);
+  }
 }
 
 TEST(ScgWire, RefusesBadSendsWithDocumentedCodes) {
@@ -61,6 +76,12 @@ TEST(ScgWire, RefusesBadSendsWithDocumentedCodes) {
            {R"({"from":"channel:chan1","to":["5551231234"],"body":"x"})", "SCG_ERROR_40024"},
            {R"({"from":"channel:chan1","to":["+15551231234"],"body":"01234567890"})",
             "SCG_ERROR_4005"},
+           {R"({"from":"channel:chan1","to":["+15551231234"],"body":"x",
+                "consent_requirement":"MAYBE"})",
+            "SCG_ERROR_4004"},
+           {R"({"from":"channel:chan1","to":["+15551231234"],"body":"x",
+                "consent_requirement":7})",
+            "SCG_ERROR_4003"},
        }) {
     auto const error = error_of(c.json);
     EXPECT_EQ(error.code, c.code) << c.json;
