@@ -21,6 +21,8 @@
 
 #include "core/common/check.hpp"
 #include "core/common/log.hpp"
+#include "fakes/http/server.hpp"
+#include "fakes/smtp/admin_api.hpp"
 #include "fakes/smtp/smtp_text.hpp"
 
 namespace candor::fakes::smtp {
@@ -84,6 +86,27 @@ struct SessionFaults {
 
 class Session;
 
+/// `line` as journaled: AUTH keeps only its mechanism, never credentials.
+std::string masked(std::string const& verb, std::string const& line) {
+  if (verb != "auth") {
+    return line;
+  }
+  auto const mechanism_end = line.find(' ', 5);
+  return mechanism_end == std::string::npos ? line : line.substr(0, mechanism_end) + " ***";
+}
+
+char const* drop_point_name(DropPoint point) {
+  switch (point) {
+    case DropPoint::kOnConnect:
+      return "drop:on_connect";
+    case DropPoint::kAfterMailFrom:
+      return "drop:after_mail_from";
+    case DropPoint::kAfterData:
+      return "drop:after_data";
+  }
+  return "drop";
+}
+
 struct ServerState {
   ServerState(FakeSmtpConfig c, clock::Clock& k, WorkTracker* t)
       : config(std::move(c)), clock(k), tracker(t) {}
@@ -102,6 +125,7 @@ struct ServerState {
   mutable std::mutex mutex;
   mutable std::condition_variable changed;
   std::vector<SmtpMessage> messages;
+  std::map<std::uint64_t, SmtpSession> sessions;
   std::vector<CompiledRule> rules;
   int temporary_sessions = 0;
   int temporary_code = 451;
@@ -141,6 +165,8 @@ class Session : public std::enable_shared_from_this<Session> {
   struct Line {
     std::string text;
     bool too_long = false;
+    /// Ended by LF without the CR before it.
+    bool bare_lf = false;
   };
 
   awaitable<std::optional<Line>> read_line();
@@ -166,6 +192,27 @@ class Session : public std::enable_shared_from_this<Session> {
     recipients_.clear();
   }
 
+  /// Runs `change` on this session's journal entry, if it is still kept.
+  template <class Fn>
+  void update_journal(Fn change) {
+    std::lock_guard lock(server_.mutex);
+    if (auto const it = server_.sessions.find(number_); it != server_.sessions.end()) {
+      change(it->second);
+    }
+  }
+
+  /// Journals the current command with `reply` ("" when the connection is dropped).
+  void journal(std::string const& reply) {
+    auto const now = server_.clock.now();
+    update_journal([&](SmtpSession& session) {
+      if (session.transcript.size() >= kMaxTranscript) {
+        session.truncated = true;
+        return;
+      }
+      session.transcript.push_back({.command = command_, .reply = reply, .at = now});
+    });
+  }
+
   ServerState& server_;
   tcp::socket socket_;
   asio::steady_timer wake_;
@@ -175,6 +222,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::string buffer_;
   bool discarding_ = false;
+  /// The command being answered, as journaled.
+  std::string command_;
 
   std::string helo_;
   bool extended_ = false;
@@ -207,18 +256,25 @@ awaitable<void> Session::run() {
     if (!line) {
       break;
     }
-    if (line->too_long) {
-      if (!co_await reply("500 5.5.2 Line too long")) {
-        break;
-      }
-      continue;
-    }
-
     auto const space = line->text.find(' ');
     auto const verb = to_lower(std::string_view(line->text).substr(0, space));
     auto const argument = space == std::string::npos
                               ? std::string_view()
                               : std::string_view(line->text).substr(space + 1);
+    command_ = masked(verb, line->text);
+    if (line->too_long) {
+      command_ = "<line too long>";
+      if (!co_await reply("500 5.5.2 Line too long")) {
+        break;
+      }
+      continue;
+    }
+    if (line->bare_lf) {
+      if (!co_await reply("500 5.5.2 Bare LF received: lines must end with CRLF")) {
+        break;
+      }
+      continue;
+    }
     if (!co_await handle(verb, argument)) {
       break;
     }
@@ -226,10 +282,10 @@ awaitable<void> Session::run() {
   close();
 }
 
-// Limitation: a bare LF ends a line like CRLF does — stricter relays refuse it, but no
-// client under test sends one, and leniency keeps a sloppy client's failure elsewhere.
-// A CR before the LF is removed. Over-long lines are skipped up to their
-// end and reported once, so a client cannot make the fake buffer without bound.
+// A line ends at LF; the CR before it is removed, and a line without one is marked
+// bare so that the caller refuses it (RFC 5321 2.3.8 allows CRLF only). Over-long
+// lines are skipped up to their end and reported once, so a client cannot make the
+// fake buffer without bound.
 awaitable<std::optional<Session::Line>> Session::read_line() {
   auto const max = server_.config.max_line_length;
   for (;;) {
@@ -240,9 +296,12 @@ awaitable<std::optional<Session::Line>> Session::read_line() {
       discarding_ = false;
       if (!line.text.empty() && line.text.back() == '\r') {
         line.text.pop_back();
+      } else {
+        line.bare_lf = true;
       }
       if (line.too_long) {
         line.text.clear();
+        line.bare_lf = false;
       }
       co_return line;
     }
@@ -310,6 +369,7 @@ awaitable<bool> Session::reply(std::string text, clock::Duration extra) {
     co_return false;
   }
 
+  journal(text);
   text += "\r\n";
   error_code ec;
   co_await asio::async_write(socket_, asio::buffer(text), asio::redirect_error(kUseAwaitable, ec));
@@ -357,6 +417,7 @@ awaitable<bool> Session::on_hello(std::string_view argument, bool extended) {
   helo_ = std::string(argument);
   extended_ = extended;
   reset_transaction();
+  update_journal([this](SmtpSession& session) { session.helo = helo_; });
   if (!extended) {
     co_return co_await reply(fmt::format("250 {}", server_.config.hostname));
   }
@@ -393,8 +454,10 @@ awaitable<std::optional<std::string>> Session::auth_response(std::string challen
   if (!line) {
     co_return std::nullopt;
   }
-  // An over-long answer is replaced by text that is not base64, so the caller answers 501.
-  co_return line->too_long ? std::string("!") : line->text;
+  command_ = "***";
+  // An over-long or badly ended answer is replaced by text that is not base64, so the
+  // caller answers 501.
+  co_return line->too_long || line->bare_lf ? std::string("!") : line->text;
 }
 
 awaitable<bool> Session::on_auth(std::string_view argument) {
@@ -466,6 +529,7 @@ awaitable<bool> Session::on_auth(std::string_view argument) {
     co_return co_await reply("535 5.7.8 Authentication credentials invalid");
   }
   auth_user_ = user;
+  update_journal([&user](SmtpSession& session) { session.auth_user = user; });
   co_return co_await reply("235 2.7.0 Authentication successful");
 }
 
@@ -504,6 +568,7 @@ awaitable<bool> Session::on_mail(std::string_view argument) {
 
   if (faults_.drop == DropPoint::kAfterMailFrom) {
     count(&SmtpStats::dropped_sessions);
+    journal("");
     co_return false;
   }
   if (faults_.temporary_code == 451) {
@@ -569,8 +634,10 @@ awaitable<bool> Session::on_data(std::string_view argument) {
   // Read to the lone "." even when the message is already refused, so that the
   // conversation stays in step with the client.
   std::string data;
+  std::size_t octets = 0;
   bool too_big = false;
   bool too_long = false;
+  bool bare_lf = false;
   for (;;) {
     auto line = co_await read_line();
     if (!line) {
@@ -580,9 +647,14 @@ awaitable<bool> Session::on_data(std::string_view argument) {
       too_long = true;
       continue;
     }
+    bare_lf = bare_lf || line->bare_lf;
+    // A "." ended by a bare LF ends the data too: the message is refused either way,
+    // and the connection is closed after the reply, so nothing after it is read as a
+    // command (the ambiguity SMTP smuggling exploits).
     if (line->text == ".") {
       break;
     }
+    octets += line->text.size() + 2;
     // RFC 5321 4.5.2: a leading dot was doubled by the client.
     auto text = std::string_view(line->text);
     if (text.starts_with('.')) {
@@ -604,6 +676,13 @@ awaitable<bool> Session::on_data(std::string_view argument) {
   {
     std::lock_guard lock(server_.mutex);
     data_latency = server_.data_latency;
+  }
+  command_ = fmt::format("<message data: {} octets>", octets);
+  if (bare_lf) {
+    count(&SmtpStats::rejected_messages);
+    reset_transaction();
+    co_await reply("554 5.5.2 Bare LF in message data: lines must end with CRLF", data_latency);
+    co_return false;
   }
   std::optional<std::string> refused;
   if (too_big) {
@@ -629,6 +708,7 @@ awaitable<bool> Session::on_data(std::string_view argument) {
   reset_transaction();
   if (faults_.drop == DropPoint::kAfterData) {
     count(&SmtpStats::dropped_sessions);
+    journal("");
     co_return false;
   }
   co_return co_await reply(fmt::format("250 2.0.0 Ok: queued as {}", queue_id), data_latency);
@@ -636,16 +716,21 @@ awaitable<bool> Session::on_data(std::string_view argument) {
 
 void Session::store(std::string data, std::string const& queue_id) {
   auto parsed = parse_message(data);
+  auto header = [&parsed](std::string_view name) {
+    return decode_header_text(find_header(parsed, name).value_or(""));
+  };
+  auto body = decode_body(parsed);
   SmtpMessage message{
       .queue_id = queue_id,
       .mail_from = *mail_from_,
       .recipients = recipients_,
       .raw = std::move(data),
-      .subject = find_header(parsed, "Subject").value_or(""),
-      .from = find_header(parsed, "From").value_or(""),
-      .to = find_header(parsed, "To").value_or(""),
+      .subject = header("Subject"),
+      .from = header("From"),
+      .to = header("To"),
       .message_id = find_header(parsed, "Message-ID").value_or(""),
-      .body = std::move(parsed.body),
+      .body = std::move(body),
+      .raw_body = std::move(parsed.body),
       .helo = helo_,
       .auth_user = auth_user_.value_or(""),
       .session = number_,
@@ -657,6 +742,9 @@ void Session::store(std::string data, std::string const& queue_id) {
 
   {
     std::lock_guard lock(server_.mutex);
+    if (auto const it = server_.sessions.find(number_); it != server_.sessions.end()) {
+      it->second.queue_ids.push_back(queue_id);
+    }
     server_.messages.push_back(std::move(message));
     ++server_.stats.messages;
   }
@@ -667,9 +755,11 @@ awaitable<void> run_session(std::shared_ptr<Session> session) {
   co_await session->run();
 }
 
-SessionFaults take_faults(ServerState& server) {
+/// Numbers a new connection, deals it the faults due and opens its journal entry.
+std::pair<std::uint64_t, SessionFaults> open_session(ServerState& server) {
   SessionFaults faults;
   std::lock_guard lock(server.mutex);
+  auto const number = ++server.sessions_started;
   ++server.stats.sessions;
   if (server.temporary_sessions > 0) {
     --server.temporary_sessions;
@@ -679,7 +769,18 @@ SessionFaults take_faults(ServerState& server) {
     --server.drop_sessions;
     faults.drop = server.drop_point;
   }
-  return faults;
+
+  SmtpSession session{.number = number, .opened_at = server.clock.now()};
+  if (faults.drop) {
+    session.fault = drop_point_name(*faults.drop);
+  } else if (faults.temporary_code) {
+    session.fault = std::to_string(*faults.temporary_code);
+  }
+  server.sessions.emplace(number, std::move(session));
+  while (server.sessions.size() > kMaxJournaledSessions) {
+    server.sessions.erase(server.sessions.begin());
+  }
+  return {number, faults};
 }
 
 awaitable<void> accept_loop(ServerState& server) {
@@ -694,16 +795,18 @@ awaitable<void> accept_loop(ServerState& server) {
       continue;
     }
 
-    std::uint64_t number = 0;
-    {
-      std::lock_guard lock(server.mutex);
-      number = ++server.sessions_started;
-    }
-    auto session =
-        std::make_shared<Session>(server, std::move(socket), number, take_faults(server));
+    auto const opened = open_session(server);
+    auto const number = opened.first;
+    auto session = std::make_shared<Session>(server, std::move(socket), number, opened.second);
     server.live.emplace(number, session);
     asio::co_spawn(server.io, run_session(session), [&server, number](std::exception_ptr e) {
       server.live.erase(number);
+      {
+        std::lock_guard lock(server.mutex);
+        if (auto const it = server.sessions.find(number); it != server.sessions.end()) {
+          it->second.closed_at = server.clock.now();
+        }
+      }
       if (e) {
         try {
           std::rethrow_exception(e);
@@ -719,6 +822,8 @@ awaitable<void> accept_loop(ServerState& server) {
 
 struct FakeSmtp::Impl : ServerState {
   using ServerState::ServerState;
+
+  std::unique_ptr<http::HttpServer> admin;
 };
 
 FakeSmtp::FakeSmtp(FakeSmtpConfig config, clock::Clock& clock, clock::WorkTracker* tracker)
@@ -782,6 +887,23 @@ Status FakeSmtp::start() {
   });
   s.thread = std::thread([&s] { s.io.run(); });
   logger().info("listening on {}", url());
+
+  if (s.config.admin_api) {
+    s.admin = std::make_unique<http::HttpServer>(s.clock,
+                                                 http::ServerOptions{
+                                                     .bind_address = s.config.bind_address,
+                                                     .port = s.config.admin_port,
+                                                     .log_name = "fake.smtp.admin",
+                                                 },
+                                                 s.tracker);
+    install_admin_routes(*this, *s.admin);
+    if (auto started = s.admin->start(); !started) {
+      stop();
+      return make_error(started.error().code,
+                        fmt::format("fake smtp: admin API: {}", started.error().message));
+    }
+    logger().info("admin API on {}", admin_url());
+  }
   return ok_status();
 }
 
@@ -813,6 +935,9 @@ void FakeSmtp::stop() {
   if (s.thread.joinable()) {
     s.thread.join();
   }
+  if (s.admin) {
+    s.admin->stop();
+  }
   s.changed.notify_all();
 }
 
@@ -829,6 +954,14 @@ std::uint16_t FakeSmtp::port() const {
 
 std::string FakeSmtp::url() const {
   return fmt::format("smtp://{}:{}", impl_->config.bind_address, port());
+}
+
+std::uint16_t FakeSmtp::admin_port() const {
+  return impl_->admin ? impl_->admin->port() : 0;
+}
+
+std::string FakeSmtp::admin_url() const {
+  return impl_->admin ? impl_->admin->base_url() : "";
 }
 
 FakeSmtpConfig const& FakeSmtp::config() const {
@@ -861,9 +994,20 @@ SmtpStats FakeSmtp::stats() const {
   return impl_->stats;
 }
 
+std::vector<SmtpSession> FakeSmtp::sessions() const {
+  std::lock_guard lock(impl_->mutex);
+  std::vector<SmtpSession> out;
+  out.reserve(impl_->sessions.size());
+  for (auto const& [number, session] : impl_->sessions) {
+    out.push_back(session);
+  }
+  return out;
+}
+
 void FakeSmtp::clear() {
   std::lock_guard lock(impl_->mutex);
   impl_->messages.clear();
+  impl_->sessions.clear();
   impl_->stats = {};
 }
 
@@ -880,12 +1024,14 @@ void FakeSmtp::clear_reject_rules() {
 
 void FakeSmtp::fail_next_sessions(int sessions, int code) {
   CANDOR_CHECK(code == 421 || code == 451, "the fake knows how to fail with 421 or 451 only");
+  CANDOR_CHECK(sessions >= 0 && sessions <= kMaxFaultSessions, "session count out of range");
   std::lock_guard lock(impl_->mutex);
   impl_->temporary_sessions = sessions;
   impl_->temporary_code = code;
 }
 
 void FakeSmtp::drop_next_sessions(int sessions, DropPoint point) {
+  CANDOR_CHECK(sessions >= 0 && sessions <= kMaxFaultSessions, "session count out of range");
   std::lock_guard lock(impl_->mutex);
   impl_->drop_sessions = sessions;
   impl_->drop_point = point;
@@ -895,6 +1041,14 @@ void FakeSmtp::set_latency(clock::Duration reply_latency, clock::Duration data_l
   std::lock_guard lock(impl_->mutex);
   impl_->reply_latency = reply_latency;
   impl_->data_latency = data_latency;
+}
+
+void FakeSmtp::clear_faults() {
+  std::lock_guard lock(impl_->mutex);
+  impl_->temporary_sessions = 0;
+  impl_->drop_sessions = 0;
+  impl_->reply_latency = clock::Duration::zero();
+  impl_->data_latency = clock::Duration::zero();
 }
 
 }  // namespace candor::fakes::smtp

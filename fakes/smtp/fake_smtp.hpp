@@ -5,13 +5,34 @@
 // It speaks enough of RFC 5321 (with ESMTP SIZE, PIPELINING, 8BITMIME and AUTH
 // PLAIN/LOGIN from RFC 4954) for a client to be tested against the wire protocol,
 // stores every accepted message for the test to read, and can be told to reject
-// recipients, fail sessions temporarily, drop connections and answer late.
+// recipients, fail sessions temporarily, drop connections and answer late. Lines must
+// end in CRLF (RFC 5321 2.3.8): a command ending in a bare LF is answered 500, and a
+// message with a bare LF in its data is refused with 554 and its connection closed,
+// since the framing of what follows it cannot be trusted.
+//
+// A stored message keeps its raw text and is also presented decoded: the body from
+// its Content-Transfer-Encoding (quoted-printable, base64) and the Subject, From and
+// To from RFC 2047 encoded-words, so tests see the text that was sent.
 //
 //   clock::ManualClock clock(start, {.tracker = &tracker});
 //   FakeSmtp smtp({.auth = SmtpCredentials{"app", "secret"}}, clock, &tracker);
 //   CANDOR_CHECK(smtp.start().ok(), "loopback port 0 is always available");
 //   ... client sends to smtp.port() ...
 //   auto mails = smtp.messages();
+//
+// With `admin_api` set, an HTTP admin API on its own port (admin_url()) does what the
+// C++ API does; JSON in and out, bad input answered 400 naming the field:
+//   GET  /__admin/messages[?to=addr] | /__admin/messages/{queue_id}
+//   GET  /__admin/sessions | /__admin/stats
+//   POST /__admin/reject_rules   {"domain":"x.example","address_pattern":"bounce-.*@.*",
+//                                 "stage":"rcpt|data","code":550,"text":"5.1.1 no"}
+//   POST /__admin/reject_rules/clear
+//   POST /__admin/faults         {"kind":"temporary","code":421|451,"sessions":3}
+//                                {"kind":"drop","point":"on_connect|after_mail_from|
+//                                 after_data","sessions":1}
+//   POST /__admin/faults/clear   session faults and latency
+//   POST /__admin/latency        {"reply_ms":0,"data_ms":2000}
+//   POST /__admin/clear          stored messages, sessions and counters
 
 #include <chrono>
 #include <cstdint>
@@ -61,6 +82,13 @@ struct SmtpCredentials {
   std::string password;
 };
 
+/// Most exchanges kept in one session's transcript.
+inline constexpr std::size_t kMaxTranscript = 100;
+/// Most sessions kept in the journal; the oldest are forgotten first.
+inline constexpr std::size_t kMaxJournaledSessions = 10'000;
+/// Most sessions one fault script may cover.
+inline constexpr int kMaxFaultSessions = 1'000'000;
+
 /// Configuration of a FakeSmtp; every field has a usable default.
 struct FakeSmtpConfig {
   /// Address to bind; loopback by default.
@@ -86,6 +114,10 @@ struct FakeSmtpConfig {
   clock::Duration data_latency{0};
   /// Rules applied to every recipient, in order; the first match decides.
   std::vector<SmtpRejectRule> reject_rules;
+  /// Whether start() also serves the HTTP admin API (on bind_address).
+  bool admin_api = false;
+  /// Port of the admin API; 0 picks a free one (read it back with admin_port()).
+  std::uint16_t admin_port = 0;
 };
 
 /// One accepted message, as stored after the final 250.
@@ -101,13 +133,16 @@ struct SmtpMessage {
   std::string raw;
   /// Header fields of `raw`, in order, unfolded.
   std::vector<std::pair<std::string, std::string>> headers;
-  /// Header values ("" when absent).
+  /// Header values ("" when absent), RFC 2047 encoded-words decoded.
   std::string subject;
   std::string from;
   std::string to;
   std::string message_id;
-  /// Everything after the header section.
+  /// Everything after the header section, decoded from its Content-Transfer-Encoding
+  /// (quoted-printable, base64; others as sent). Lines end in CRLF.
   std::string body;
+  /// Everything after the header section as it was transmitted.
+  std::string raw_body;
   /// Name the client gave in HELO/EHLO.
   std::string helo;
   /// User that authenticated the session ("" without AUTH).
@@ -115,6 +150,34 @@ struct SmtpMessage {
   /// Session number (1 for the first connection) and clock time of acceptance.
   std::uint64_t session = 0;
   clock::TimePoint received_at{};
+};
+
+/// One command of a session and the reply it got.
+struct SmtpExchange {
+  /// The command line as received; "" for the greeting, "<message data: N octets>"
+  /// for the data, and "***" in place of AUTH credentials.
+  std::string command;
+  /// The reply, lines joined by CRLF; "" when the connection was dropped instead.
+  std::string reply;
+  clock::TimePoint at{};
+};
+
+/// One connection and what happened in it.
+struct SmtpSession {
+  /// 1 for the first connection since start.
+  std::uint64_t number = 0;
+  clock::TimePoint opened_at{};
+  std::optional<clock::TimePoint> closed_at;
+  /// The fault the session was dealt: "", "421", "451", "drop:on_connect",
+  /// "drop:after_mail_from" or "drop:after_data".
+  std::string fault;
+  std::string helo;
+  std::string auth_user;
+  /// Queue ids of the messages stored in this session.
+  std::vector<std::string> queue_ids;
+  /// The first kMaxTranscript exchanges; `truncated` when there were more.
+  std::vector<SmtpExchange> transcript;
+  bool truncated = false;
 };
 
 /// Counters since start or the last clear().
@@ -159,6 +222,10 @@ class FakeSmtp {
   std::uint16_t port() const;
   /// "smtp://127.0.0.1:<port>".
   std::string url() const;
+  /// The admin API's port; 0 without `admin_api` or before start().
+  std::uint16_t admin_port() const;
+  /// "http://127.0.0.1:<admin port>"; "" without the admin API.
+  std::string admin_url() const;
   FakeSmtpConfig const& config() const;
 
   /// Every accepted message, oldest first.
@@ -168,7 +235,9 @@ class FakeSmtp {
   /// Waits (real time) until at least `count` messages are stored.
   [[nodiscard]] bool wait_for_messages(std::size_t count, std::chrono::milliseconds timeout) const;
   SmtpStats stats() const;
-  /// Forgets stored messages and counters (not the rules or faults).
+  /// The journal of sessions, oldest first (at most kMaxJournaledSessions).
+  std::vector<SmtpSession> sessions() const;
+  /// Forgets stored messages, the session journal and counters (not rules or faults).
   void clear();
 
   /// Adds a rule after the configured ones; throws std::invalid_argument like the
@@ -176,13 +245,16 @@ class FakeSmtp {
   void add_reject_rule(SmtpRejectRule rule);
   void clear_reject_rules();
   /// The next `sessions` connections fail temporarily: code 421 closes them after
-  /// the greeting; code 451 answers every MAIL FROM of the session with 451.
-  /// Other codes are a programmer error.
+  /// the greeting; code 451 answers every MAIL FROM of the session with 451. Replaces
+  /// an earlier count. `sessions` above kMaxFaultSessions, below 0 or another code is
+  /// a programmer error.
   void fail_next_sessions(int sessions, int code);
-  /// The next `sessions` connections are dropped at `point`.
+  /// The next `sessions` connections are dropped at `point`; replaces an earlier count.
   void drop_next_sessions(int sessions, DropPoint point);
   /// Replaces the configured latencies for sessions' next replies.
   void set_latency(clock::Duration reply_latency, clock::Duration data_latency);
+  /// Cancels session faults not yet dealt and sets both latencies to zero.
+  void clear_faults();
 
  private:
   struct Impl;

@@ -42,6 +42,88 @@ bool plausible_mailbox(std::string_view address) {
   return address.find_first_of(" \t<>,;") == std::string_view::npos;
 }
 
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  return -1;
+}
+
+/// The octet of "=XX" at `text[at]`, if the two characters after '=' are hex digits.
+std::optional<char> escaped_octet(std::string_view text, std::size_t at) {
+  if (at + 2 >= text.size()) {
+    return std::nullopt;
+  }
+  auto const high = hex_value(text[at + 1]);
+  auto const low = hex_value(text[at + 2]);
+  if (high < 0 || low < 0) {
+    return std::nullopt;
+  }
+  return static_cast<char>(high * 16 + low);
+}
+
+/// The "Q" encoding of RFC 2047 4.2; nullopt when an "=" is not followed by hex.
+std::optional<std::string> decode_q(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '_') {
+      out.push_back(' ');
+    } else if (text[i] == '=') {
+      auto const octet = escaped_octet(text, i);
+      if (!octet) {
+        return std::nullopt;
+      }
+      out.push_back(*octet);
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+/// The encoded-word starting at `text[at]`: its decoded text and where it ends.
+std::optional<std::pair<std::string, std::size_t>> encoded_word(std::string_view text,
+                                                                std::size_t at) {
+  if (text.substr(at, 2) != "=?") {
+    return std::nullopt;
+  }
+  auto const charset_end = text.find('?', at + 2);
+  if (charset_end == std::string_view::npos || charset_end == at + 2 ||
+      charset_end + 2 >= text.size() || text[charset_end + 2] != '?') {
+    return std::nullopt;
+  }
+  auto const encoding =
+      static_cast<char>(std::toupper(static_cast<unsigned char>(text[charset_end + 1])));
+  auto const payload_start = charset_end + 3;
+  auto const payload_end = text.find("?=", payload_start);
+  if (payload_end == std::string_view::npos) {
+    return std::nullopt;
+  }
+  auto const charset = text.substr(at + 2, charset_end - at - 2);
+  auto const payload = text.substr(payload_start, payload_end - payload_start);
+  if (charset.find_first_of(" \t") != std::string_view::npos ||
+      payload.find_first_of(" \t") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::optional<std::string> decoded;
+  if (encoding == 'B') {
+    decoded = base64_decode(payload);
+  } else if (encoding == 'Q') {
+    decoded = decode_q(payload);
+  }
+  if (!decoded) {
+    return std::nullopt;
+  }
+  return std::make_pair(std::move(*decoded), payload_end + 2);
+}
+
 }  // namespace
 
 Result<PathArgument> parse_path_argument(std::string_view argument, std::string_view keyword,
@@ -173,6 +255,92 @@ std::optional<std::string> base64_decode(std::string_view text) {
     return std::nullopt;  // one lone character cannot carry a whole byte
   }
   return out;
+}
+
+std::string decode_quoted_printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto end = text.find('\n', pos);
+    bool const has_break = end != std::string_view::npos;
+    auto const next = has_break ? end + 1 : text.size();
+    end = has_break ? end : text.size();
+    auto line = text.substr(pos, end - pos);
+    pos = next;
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) {
+      line.remove_suffix(1);
+    }
+
+    bool const soft_break = !line.empty() && line.back() == '=';
+    if (soft_break) {
+      line.remove_suffix(1);
+    }
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      auto const octet = line[i] == '=' ? escaped_octet(line, i) : std::nullopt;
+      if (octet) {
+        out.push_back(*octet);
+        i += 2;
+      } else {
+        out.push_back(line[i]);
+      }
+    }
+    if (has_break && !soft_break) {
+      out += "\r\n";
+    }
+  }
+  return out;
+}
+
+std::string decode_header_text(std::string_view text) {
+  std::string out;
+  std::string gap;
+  bool after_word = false;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    if (auto word = encoded_word(text, pos)) {
+      // RFC 2047 6.2: blanks between adjacent encoded-words are not displayed.
+      if (!after_word) {
+        out += gap;
+      }
+      gap.clear();
+      out += word->first;
+      pos = word->second;
+      after_word = true;
+      continue;
+    }
+    char const c = text[pos++];
+    if (c == ' ' || c == '\t') {
+      gap.push_back(c);
+      continue;
+    }
+    out += gap;
+    gap.clear();
+    out.push_back(c);
+    after_word = false;
+  }
+  return out + gap;
+}
+
+std::string decode_body(ParsedMessage const& message) {
+  auto const encoding =
+      to_lower(trim(find_header(message, "Content-Transfer-Encoding").value_or("")));
+  if (encoding == "quoted-printable") {
+    return decode_quoted_printable(message.body);
+  }
+  if (encoding == "base64") {
+    std::string compact;
+    for (char const c : message.body) {
+      if (c != '\r' && c != '\n' && c != ' ' && c != '\t') {
+        compact.push_back(c);
+      }
+    }
+    return base64_decode(compact).value_or(message.body);
+  }
+  return message.body;
 }
 
 std::string to_lower(std::string_view text) {

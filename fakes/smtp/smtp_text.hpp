@@ -1,7 +1,9 @@
 #pragma once
 
-// Text helpers of the fake SMTP server: command arguments, message headers, base64.
-// They are the fake's own reading of RFC 5321/5322/4954 and share nothing with core.
+// Text helpers of the fake SMTP server: command arguments, message headers, base64,
+// and the MIME decodings a stored message is presented with (quoted-printable and
+// base64 bodies, RFC 2047 encoded-words). They are the fake's own reading of RFC
+// 5321/5322/4954/2045/2047 and share nothing with core.
 
 #include <optional>
 #include <string>
@@ -51,5 +53,23 @@ std::optional<std::string> base64_decode(std::string_view text);
 
 /// ASCII lower case.
 std::string to_lower(std::string_view text);
+
+/// Decodes a quoted-printable body (RFC 2045 6.7): "=XX" (either case) becomes the
+/// octet, "=" at the end of a line is a soft line break and is removed with the line
+/// break, blanks at the end of a line are dropped as transport padding. Lines end in
+/// CRLF on input (a bare LF is read as one) and in CRLF on output. An "=" not followed
+/// by two hex digits or a line break is kept as it is, as RFC 2045 advises.
+std::string decode_quoted_printable(std::string_view text);
+
+/// Decodes RFC 2047 encoded-words ("=?UTF-8?B?...?=", "=?utf-8?q?a_b?=") in an
+/// unfolded header value; blanks between two adjacent encoded-words are dropped, other
+/// text is kept. Octets are not converted between charsets. A malformed word is kept
+/// as it is.
+std::string decode_header_text(std::string_view text);
+
+/// The body of `message` decoded from its Content-Transfer-Encoding: quoted-printable
+/// or base64 decoded, anything else (7bit, 8bit, binary, absent) as it is. A base64
+/// body that does not decode is returned as it is.
+std::string decode_body(ParsedMessage const& message);
 
 }  // namespace candor::fakes::smtp

@@ -8,20 +8,24 @@
 
 #include <chrono>
 #include <functional>
+#include <future>
 #include <stdexcept>
 #include <string>
 #include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "core/clock/manual_clock.hpp"
+#include "fakes/http/client.hpp"
 #include "fakes/smtp/smtp_text.hpp"
 
 namespace candor::fakes::smtp {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 using namespace std::chrono_literals;
 
@@ -593,15 +597,288 @@ TEST(FakeSmtp, ClearForgetsMessagesAndCounters) {
   EXPECT_EQ(f.smtp_.stats().messages, 0u);
 }
 
-// Limitation: a bare LF ends a line just like CRLF — real relays differ here (some
-// refuse bare LF) and no client under test sends it; this pins today's leniency.
-TEST(FakeSmtp, LimitationBareLineFeedEndsALine) {
+TEST(FakeSmtp, RefusesACommandEndedByABareLineFeed) {
   Fixture f;
   auto client = f.connect();
 
   client->send("NOOP\n");
+  EXPECT_EQ(client->read_reply(), "500 5.5.2 Bare LF received: lines must end with CRLF\r\n");
 
-  EXPECT_EQ(code_of(client->read_reply()), "250");
+  // The session goes on for a client that mends its ways.
+  EXPECT_EQ(code_of(client->command("NOOP")), "250");
+}
+
+TEST(FakeSmtp, RefusesMessageDataWithABareLineFeedAndCloses) {
+  Fixture f;
+  auto client = f.ready_for_data();
+
+  // "\n.\n" inside CRLF data is how SMTP smuggling hides a second message.
+  client->send("Subject: x\r\n\r\nfirst\n.\nMAIL FROM:<evil@x.example>\r\n");
+
+  EXPECT_EQ(client->read_reply(),
+            "554 5.5.2 Bare LF in message data: lines must end with CRLF\r\n");
+  EXPECT_TRUE(client->closed_by_peer());
+  EXPECT_TRUE(f.smtp_.messages().empty());
+  EXPECT_EQ(f.smtp_.stats().rejected_messages, 1u);
+}
+
+TEST(FakeSmtp, PresentsQuotedPrintableBodiesAndEncodedSubjectsDecoded) {
+  Fixture f;
+  auto client = f.ready_for_data();
+  std::string const long_line(5000, 'a');
+  std::string encoded;
+  for (std::size_t i = 0; i < long_line.size(); i += 75) {
+    encoded += long_line.substr(i, 75) + (i + 75 < long_line.size() ? "=\r\n" : "\r\n");
+  }
+
+  auto const reply = client->command(
+      "Subject: =?UTF-8?B?RW50cmV0aWVuIOKAkyDDqXRhcGUgMg==?=\r\n"
+      "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+      "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+      "Bonjour Z=C3=A9lie,\r\n" +
+      encoded + "..leading dot\r\n.");
+
+  ASSERT_EQ(code_of(reply), "250");
+  auto const m = f.smtp_.messages().at(0);
+  EXPECT_EQ(m.subject, "Entretien \xE2\x80\x93 \xC3\xA9tape 2");
+  EXPECT_EQ(m.body, "Bonjour Z\xC3\xA9lie,\r\n" + long_line + "\r\n.leading dot\r\n");
+  EXPECT_THAT(m.raw_body, StartsWith("Bonjour Z=C3=A9lie,\r\n"));
+  EXPECT_THAT(m.raw, HasSubstr("Subject: =?UTF-8?B?"));
+  EXPECT_THAT(m.headers,
+              ::testing::Contains(std::make_pair(std::string("Content-Transfer-Encoding"),
+                                                 std::string("quoted-printable"))));
+}
+
+TEST(FakeSmtp, JournalsSessionsWithTranscriptsAndFaults) {
+  Fixture f({.auth = SmtpCredentials{"app", "secret"}});
+  f.smtp_.fail_next_sessions(1, 421);
+  { auto refused = f.connect(); }
+  auto client = f.connect();
+  EXPECT_EQ(code_of(client->command("EHLO client.example")), "250");
+  EXPECT_EQ(
+      code_of(client->command("AUTH PLAIN " + base64_encode(std::string("\0app\0secret", 11)))),
+      "235");
+  EXPECT_EQ(code_of(client->command("MAIL FROM:<jobs@acme.example>")), "250");
+  EXPECT_EQ(code_of(client->command("RCPT TO:<ann@example.com>")), "250");
+  EXPECT_EQ(code_of(client->command("DATA")), "354");
+  auto const queued = client->command("Subject: hi\r\n\r\nx\r\n.");
+  EXPECT_THAT(client->command("QUIT"), StartsWith("221 "));
+  EXPECT_TRUE(client->closed_by_peer());
+  ASSERT_TRUE(eventually([&] {
+    auto const sessions = f.smtp_.sessions();
+    return sessions.size() == 2 && sessions[1].closed_at.has_value();
+  }));
+
+  auto const sessions = f.smtp_.sessions();
+  EXPECT_EQ(sessions[0].number, 1u);
+  EXPECT_EQ(sessions[0].fault, "421");
+  ASSERT_EQ(sessions[0].transcript.size(), 1u);
+  EXPECT_THAT(sessions[0].transcript[0].reply, StartsWith("421 4.3.2 "));
+  auto const& s = sessions[1];
+  EXPECT_EQ(s.fault, "");
+  EXPECT_EQ(s.helo, "client.example");
+  EXPECT_EQ(s.auth_user, "app");
+  EXPECT_EQ(s.opened_at, start_time());
+  ASSERT_EQ(s.queue_ids.size(), 1u);
+  EXPECT_EQ(queued, "250 2.0.0 Ok: queued as " + s.queue_ids[0] + "\r\n");
+  std::vector<std::string> commands;
+  for (auto const& e : s.transcript) {
+    commands.push_back(e.command + " -> " + e.reply.substr(0, 3));
+  }
+  EXPECT_THAT(commands, ::testing::ElementsAre(" -> 220", "EHLO client.example -> 250",
+                                               "AUTH PLAIN *** -> 235",
+                                               "MAIL FROM:<jobs@acme.example> -> 250",
+                                               "RCPT TO:<ann@example.com> -> 250", "DATA -> 354",
+                                               "<message data: 18 octets> -> 250", "QUIT -> 221"));
+  for (auto const& e : s.transcript) {
+    EXPECT_THAT(e.command, Not(HasSubstr(base64_encode(std::string("\0app\0secret", 11)))));
+  }
+
+  f.smtp_.clear();
+  EXPECT_TRUE(f.smtp_.sessions().empty());
+}
+
+TEST(FakeSmtp, JournalsDroppedSessions) {
+  Fixture f;
+  f.smtp_.drop_next_sessions(1, DropPoint::kAfterMailFrom);
+  auto client = f.connect();
+  EXPECT_EQ(code_of(client->command("EHLO c.example")), "250");
+  EXPECT_EQ(client->command("MAIL FROM:<a@acme.example>"), "");
+
+  ASSERT_TRUE(eventually([&] { return f.smtp_.sessions().at(0).closed_at.has_value(); }));
+  auto const session = f.smtp_.sessions().at(0);
+  EXPECT_EQ(session.fault, "drop:after_mail_from");
+  ASSERT_EQ(session.transcript.size(), 3u);
+  EXPECT_EQ(session.transcript[2].command, "MAIL FROM:<a@acme.example>");
+  EXPECT_EQ(session.transcript[2].reply, "");
+}
+
+TEST(FakeSmtp, TranscriptIsBounded) {
+  Fixture f;
+  auto client = f.connect();
+  for (std::size_t i = 0; i < kMaxTranscript + 5; ++i) {
+    EXPECT_EQ(code_of(client->command("NOOP")), "250");
+  }
+
+  auto const session = f.smtp_.sessions().at(0);
+  EXPECT_EQ(session.transcript.size(), kMaxTranscript);
+  EXPECT_TRUE(session.truncated);
+}
+
+// ---------------------------------------------------------------------------
+// Admin HTTP API
+
+struct AdminAnswer {
+  int status = 0;
+  nlohmann::json body;
+};
+
+class AdminFixture : public Fixture {
+ public:
+  AdminFixture() : Fixture({.admin_api = true}) {}
+
+  AdminAnswer call(std::string const& method, std::string const& path, std::string body = "") {
+    std::promise<http::ClientResult> done;
+    auto result = done.get_future();
+    client_.send({.method = method,
+                  .url = smtp_.admin_url() + path,
+                  .body = std::move(body),
+                  .content_type = "application/json"},
+                 [&done](http::ClientResult const& r) { done.set_value(r); });
+    auto const r = result.get();
+    return {.status = r.status, .body = nlohmann::json::parse(r.body, nullptr, false)};
+  }
+
+  http::HttpClient client_{clock_};
+};
+
+TEST(FakeSmtpAdmin, ServesOnItsOwnPort) {
+  AdminFixture f;
+
+  EXPECT_NE(f.smtp_.admin_port(), 0);
+  EXPECT_NE(f.smtp_.admin_port(), f.smtp_.port());
+  EXPECT_EQ(f.smtp_.admin_url(), "http://127.0.0.1:" + std::to_string(f.smtp_.admin_port()));
+  EXPECT_EQ(Fixture().smtp_.admin_url(), "");
+}
+
+TEST(FakeSmtpAdmin, RejectRulesWithAChosenReply) {
+  AdminFixture f;
+
+  EXPECT_EQ(f.call("POST", "/__admin/reject_rules",
+                   R"({"domain":"full.example","code":452,"text":"4.2.2 Mailbox full"})")
+                .status,
+            200);
+  EXPECT_EQ(f.call("POST", "/__admin/reject_rules",
+                   R"({"address_pattern":"late@.*","stage":"data","code":554})")
+                .status,
+            200);
+  auto client = f.connect();
+  EXPECT_EQ(code_of(client->command("EHLO c.example")), "250");
+  EXPECT_EQ(code_of(client->command("MAIL FROM:<a@acme.example>")), "250");
+  EXPECT_EQ(client->command("RCPT TO:<ann@full.example>"), "452 4.2.2 Mailbox full\r\n");
+  EXPECT_EQ(code_of(client->command("RCPT TO:<late@ok.example>")), "250");
+  EXPECT_EQ(code_of(client->command("DATA")), "354");
+  EXPECT_THAT(client->command("Subject: x\r\n\r\nx\r\n."), StartsWith("554 5.7.1 "));
+
+  EXPECT_EQ(f.call("POST", "/__admin/reject_rules/clear").status, 200);
+  EXPECT_EQ(code_of(client->command("MAIL FROM:<a@acme.example>")), "250");
+  EXPECT_EQ(code_of(client->command("RCPT TO:<ann@full.example>")), "250");
+}
+
+TEST(FakeSmtpAdmin, RefusesBadInputNamingTheField) {
+  AdminFixture f;
+  auto const error = [&f](std::string const& path, std::string const& body) {
+    auto const answer = f.call("POST", path, body);
+    EXPECT_EQ(answer.status, 400) << path << " " << body;
+    return answer.body.value("error", "");
+  };
+
+  EXPECT_THAT(error("/__admin/reject_rules", R"({"code":250})"), StartsWith("code:"));
+  EXPECT_THAT(error("/__admin/reject_rules", R"({"code":"550"})"), StartsWith("code:"));
+  EXPECT_THAT(error("/__admin/reject_rules", R"({"stage":"helo"})"), StartsWith("stage:"));
+  EXPECT_THAT(error("/__admin/reject_rules", R"({"address_pattern":"(unclosed"})"),
+              HasSubstr("address_pattern"));
+  EXPECT_THAT(error("/__admin/reject_rules", R"({"text":"a\r\nb"})"), StartsWith("text:"));
+  EXPECT_THAT(error("/__admin/faults", R"({"kind":"temporary","code":450})"), StartsWith("code:"));
+  EXPECT_THAT(error("/__admin/faults", R"({"kind":"temporary","sessions":100000000000})"),
+              StartsWith("sessions:"));
+  EXPECT_THAT(error("/__admin/faults", R"({"kind":"temporary","sessions":0})"),
+              StartsWith("sessions:"));
+  EXPECT_THAT(error("/__admin/faults", R"({"kind":"drop","point":"later"})"), StartsWith("point:"));
+  EXPECT_THAT(error("/__admin/faults", R"({"kind":"explode"})"), StartsWith("kind:"));
+  EXPECT_THAT(error("/__admin/latency", R"({"reply_ms":-1})"), StartsWith("reply_ms:"));
+  EXPECT_THAT(error("/__admin/latency", "[1]"), StartsWith("body:"));
+  EXPECT_EQ(f.call("GET", "/__admin/messages/nope").status, 404);
+}
+
+TEST(FakeSmtpAdmin, ScriptsTemporaryFailuresAndDrops) {
+  AdminFixture f;
+
+  EXPECT_EQ(
+      f.call("POST", "/__admin/faults", R"({"kind":"temporary","code":421,"sessions":2})").status,
+      200);
+  for (int i = 0; i < 2; ++i) {
+    std::string greeting;
+    auto client = f.connect(&greeting);
+    EXPECT_THAT(greeting, StartsWith("421 ")) << i;
+  }
+  EXPECT_EQ(f.call("POST", "/__admin/faults", R"({"kind":"temporary","code":451})").status, 200);
+  {
+    auto client = f.connect();
+    EXPECT_EQ(code_of(client->command("EHLO c.example")), "250");
+    EXPECT_THAT(client->command("MAIL FROM:<a@acme.example>"), StartsWith("451 "));
+  }
+  EXPECT_EQ(
+      f.call("POST", "/__admin/faults", R"({"kind":"drop","point":"on_connect","sessions":1})")
+          .status,
+      200);
+  {
+    std::string greeting;
+    auto client = f.connect(&greeting);
+    EXPECT_EQ(greeting, "");
+  }
+  EXPECT_EQ(f.call("POST", "/__admin/faults", R"({"kind":"temporary","sessions":5})").status, 200);
+  EXPECT_EQ(f.call("POST", "/__admin/faults/clear").status, 200);
+  std::string greeting;
+  auto client = f.connect(&greeting);
+  EXPECT_EQ(code_of(greeting), "220");
+
+  auto const stats = f.call("GET", "/__admin/stats").body;
+  EXPECT_EQ(stats["temporary_failures"], 3);
+  EXPECT_EQ(stats["dropped_sessions"], 1);
+}
+
+TEST(FakeSmtpAdmin, JournalOfMailAndSessions) {
+  AdminFixture f;
+  auto client = f.ready_for_data("ann@example.com");
+  EXPECT_EQ(code_of(client->command("Subject: =?UTF-8?Q?caf=C3=A9?=\r\n"
+                                    "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+                                    "na=C3=AFve\r\n.")),
+            "250");
+
+  auto const all = f.call("GET", "/__admin/messages");
+  ASSERT_EQ(all.status, 200);
+  ASSERT_EQ(all.body["messages"].size(), 1u);
+  auto const& m = all.body["messages"][0];
+  EXPECT_EQ(m["subject"], "caf\xC3\xA9");
+  EXPECT_EQ(m["body"], "na\xC3\xAFve\r\n");
+  EXPECT_EQ(m["raw_body"], "na=C3=AFve\r\n");
+  EXPECT_EQ(m["recipients"], nlohmann::json::array({"ann@example.com"}));
+  EXPECT_EQ(m["received_at_ms"], clock::to_unix_ms(start_time()));
+  EXPECT_EQ(f.call("GET", "/__admin/messages?to=bob@example.com").body["messages"].size(), 0u);
+  EXPECT_EQ(f.call("GET", "/__admin/messages?to=ann@example.com").body["messages"].size(), 1u);
+  auto const one = f.call("GET", "/__admin/messages/" + m["queue_id"].get<std::string>());
+  EXPECT_EQ(one.body["queue_id"], m["queue_id"]);
+
+  auto const sessions = f.call("GET", "/__admin/sessions").body["sessions"];
+  ASSERT_EQ(sessions.size(), 1u);
+  EXPECT_EQ(sessions[0]["helo"], "client.example");
+  EXPECT_EQ(sessions[0]["queue_ids"], nlohmann::json::array({m["queue_id"]}));
+  EXPECT_EQ(sessions[0]["transcript"][1]["command"], "EHLO client.example");
+
+  EXPECT_EQ(f.call("POST", "/__admin/latency", R"({"reply_ms":0,"data_ms":0})").status, 200);
+  EXPECT_EQ(f.call("POST", "/__admin/clear").status, 200);
+  EXPECT_EQ(f.call("GET", "/__admin/messages").body["messages"].size(), 0u);
 }
 
 }  // namespace

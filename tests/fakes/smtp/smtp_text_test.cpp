@@ -62,5 +62,47 @@ TEST(SmtpText, Base64RoundTrips) {
   EXPECT_EQ(base64_decode("Q"), std::nullopt);
 }
 
+TEST(SmtpText, DecodesQuotedPrintable) {
+  // Soft breaks join lines, =XX in either case is an octet, hard breaks stay CRLF.
+  EXPECT_EQ(decode_quoted_printable("Caf=C3=A9 =3D ok=\r\n, joined\r\nnext=e2=80=93line\r\n"),
+            "Caf\xC3\xA9 = ok, joined\r\nnext\xE2\x80\x93line\r\n");
+  // Trailing blanks are transport padding; encoded ones are kept.
+  EXPECT_EQ(decode_quoted_printable("a  \r\nb=20\r\n"), "a\r\nb \r\n");
+  // A stray '=' stays as it was; a bare LF counts as a line break.
+  EXPECT_EQ(decode_quoted_printable("1+1=2 =ZZ=\nend"), "1+1=2 =ZZend");
+  EXPECT_EQ(decode_quoted_printable("=4"), "=4");
+  EXPECT_EQ(decode_quoted_printable(""), "");
+}
+
+TEST(SmtpText, DecodesEncodedWordsInHeaders) {
+  EXPECT_EQ(decode_header_text("=?UTF-8?B?RW50cmV0aWVuIOKAkyDDqXRhcGUgMg==?="),
+            "Entretien \xE2\x80\x93 \xC3\xA9tape 2");
+  // Adjacent words (as after unfolding) join without the blank between them.
+  EXPECT_EQ(decode_header_text("=?UTF-8?B?w6nDqQ==?= =?utf-8?b?w6k=?="),
+            "\xC3\xA9\xC3\xA9\xC3\xA9");
+  EXPECT_EQ(decode_header_text("Re: =?iso-8859-1?q?caf=E9_au_lait?= now"),
+            "Re: caf\xE9 au lait now");
+  EXPECT_EQ(decode_header_text("Plain  text"), "Plain  text");
+  for (auto const* malformed : {"=?UTF-8?B?***?=", "=?UTF-8?X?abc?=", "=?UTF-8?Q?a=Zb?=",
+                                "=?UTF-8?B?abc", "=??B?YQ==?=", "a =? b"}) {
+    EXPECT_EQ(decode_header_text(malformed), malformed);
+  }
+}
+
+TEST(SmtpText, DecodesTheBodyByItsTransferEncoding) {
+  auto const qp =
+      parse_message("Content-Transfer-Encoding: Quoted-Printable\r\n\r\nna=C3=AFve=\r\n text\r\n");
+  auto const b64 =
+      parse_message("Content-Transfer-Encoding: base64\r\n\r\naGVsbG8g\r\nd29ybGQ=\r\n");
+  auto const broken = parse_message("Content-Transfer-Encoding: base64\r\n\r\n!!\r\n");
+  auto const plain = parse_message("Content-Transfer-Encoding: 8bit\r\n\r\nx=41\r\n");
+
+  EXPECT_EQ(decode_body(qp), "na\xC3\xAFve text\r\n");
+  EXPECT_EQ(decode_body(b64), "hello world");
+  EXPECT_EQ(decode_body(broken), "!!\r\n");
+  EXPECT_EQ(decode_body(plain), "x=41\r\n");
+  EXPECT_EQ(decode_body(parse_message("Subject: x\r\n\r\nbody\r\n")), "body\r\n");
+}
+
 }  // namespace
 }  // namespace candor::fakes::smtp
