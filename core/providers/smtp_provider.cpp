@@ -38,6 +38,12 @@ constexpr std::size_t kMaxReplyLines = 200;
 /// Bytes of raw input per RFC 2047 word: 45 bytes make 60 base64 characters,
 /// which with "=?UTF-8?B?" and "?=" stay within the 75-character word limit.
 constexpr std::size_t kEncodedWordBytes = 45;
+/// Longest header text sent as it is: with any header name we write it stays far
+/// below RFC 5322's 998-octet line limit. Longer text becomes folded encoded-words.
+constexpr std::size_t kMaxPlainHeaderText = 900;
+/// Characters of a quoted-printable line before its soft break "=" (RFC 2045 6.7
+/// rule 5: at most 76 with the "=").
+constexpr std::size_t kQuotedPrintableLine = 75;
 
 spdlog::logger& logger() {
   static auto& log = log::get("provider.smtp");
@@ -254,9 +260,9 @@ class Session : public std::enable_shared_from_this<Session> {
       }
     }
 
-    bool const eight_bit = has_extension(extensions, "8BITMIME");
-    auto const mail = fmt::format("MAIL FROM:<{}>{}\r\n", config_.from_address,
-                                  eight_bit ? " BODY=8BITMIME" : "");
+    // The message is 7-bit (quoted-printable body, encoded-word headers), so no BODY=
+    // parameter is needed and any relay, 8BITMIME or not, takes it as it is.
+    auto const mail = fmt::format("MAIL FROM:<{}>\r\n", config_.from_address);
     reply = co_await command(mail);
     if (!reply) {
       co_return lost("MAIL FROM");
@@ -350,12 +356,6 @@ class Session : public std::enable_shared_from_this<Session> {
       keywords.push_back(std::move(line));
     }
     return keywords;
-  }
-
-  static bool has_extension(std::vector<std::string> const& extensions, std::string_view name) {
-    return std::any_of(extensions.begin(), extensions.end(), [name](std::string const& line) {
-      return line.substr(0, line.find(' ')) == name;
-    });
   }
 
   static bool has_auth_mechanism(std::vector<std::string> const& extensions,
@@ -676,12 +676,50 @@ std::string format_smtp_message(SmtpConfig const& config, OutboundMessage const&
   out += fmt::format("Date: {}\r\n", rfc5322_date(now));
   out += fmt::format("Message-ID: {}\r\n", smtp_message_id(config, message));
   out += "MIME-Version: 1.0\r\n";
-  out += "Content-Type: text/plain; charset=UTF-8\r\n";
-  out += "Content-Transfer-Encoding: 8bit\r\n";
+  out += "Content-Type: text/plain; charset=utf-8\r\n";
+  // Quoted-printable keeps every line within 76 characters whatever the paragraph
+  // length (RFC 5321 caps a line at 998 octets) and carries UTF-8 in 7 bits.
+  out += "Content-Transfer-Encoding: quoted-printable\r\n";
   out += "\r\n";
-  // Limitation: body lines longer than 998 octets are sent unwrapped — recruiter
-  // messages are short paragraphs, and relays accept longer lines in practice.
-  out += crlf_lines(message.body);
+  out += encode_quoted_printable(crlf_lines(message.body));
+  return out;
+}
+
+std::string encode_quoted_printable(std::string_view text) {
+  static constexpr std::string_view kHex = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size() + text.size() / 8 + 8);
+  while (!text.empty()) {
+    auto const end = text.find("\r\n");
+    auto const line = text.substr(0, end);
+    bool const has_break = end != std::string_view::npos;
+    text.remove_prefix(has_break ? end + 2 : text.size());
+
+    std::size_t length = 0;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      auto const byte = static_cast<unsigned char>(line[i]);
+      bool const blank = byte == ' ' || byte == '\t';
+      // Rules 1-3: printable ASCII but '=' as is; blanks as is unless they end the
+      // line, where a relay could strip them; everything else as =XX.
+      bool const literal =
+          (byte >= 33 && byte <= 126 && byte != '=') || (blank && i + 1 < line.size());
+      std::string token;
+      if (literal) {
+        token.push_back(static_cast<char>(byte));
+      } else {
+        token = {'=', kHex[byte >> 4], kHex[byte & 0x0F]};
+      }
+      if (length + token.size() > kQuotedPrintableLine) {
+        out += "=\r\n";
+        length = 0;
+      }
+      out += token;
+      length += token.size();
+    }
+    if (has_break) {
+      out += "\r\n";
+    }
+  }
   return out;
 }
 
@@ -704,7 +742,9 @@ std::string dot_stuff(std::string_view text) {
 }
 
 std::string encode_header_text(std::string_view text) {
-  if (printable_ascii(text)) {
+  // Plain text that a reader could take for an encoded-word is encoded too.
+  if (printable_ascii(text) && text.size() <= kMaxPlainHeaderText &&
+      text.find("=?") == std::string_view::npos) {
     return std::string(text);
   }
 

@@ -4,9 +4,10 @@
 //
 // One session per message: greeting, EHLO (HELO when EHLO is refused), AUTH
 // when credentials are configured, MAIL FROM, RCPT TO, DATA with RFC 5322
-// headers, QUIT. 250 after the data means accepted; a 5xx reply at any stage is
-// a permanent refusal; 4xx replies, connection errors and timeouts are
-// transient. SMTP has no delivery callbacks, so an accepted message stays Sent.
+// headers and a quoted-printable UTF-8 body, QUIT. 250 after the data means
+// accepted; a 5xx reply at any stage is a permanent refusal; 4xx replies,
+// connection errors and timeouts are transient. SMTP has no delivery callbacks,
+// so an accepted message stays Sent.
 //
 //   auto smtp = SmtpProvider::create({.host = "relay.example.com", .port = 587,
 //                                     .from_address = "jobs@example.com"}, io, clock);
@@ -91,19 +92,26 @@ class SmtpProvider final : public Provider {
 std::string smtp_message_id(SmtpConfig const& config, OutboundMessage const& message);
 
 /// The message as sent after DATA, before dot-stuffing: RFC 5322 headers (From,
-/// To, Subject, Date, Message-ID, MIME-Version, Content-Type text/plain UTF-8,
-/// Content-Transfer-Encoding 8bit), a blank line and the body, every line ending
-/// in CRLF.
+/// To, Subject, Date, Message-ID, MIME-Version, Content-Type text/plain utf-8,
+/// Content-Transfer-Encoding quoted-printable), a blank line and the body encoded
+/// quoted-printable, every line ending in CRLF and none longer than 76 characters
+/// in the body. The whole message is 7-bit.
 std::string format_smtp_message(SmtpConfig const& config, OutboundMessage const& message,
                                 clock::TimePoint now);
+
+/// RFC 2045 6.7 quoted-printable of `text`, whose lines end in CRLF (a last line
+/// without one is encoded without one). Line breaks stay CRLF; printable ASCII but
+/// '=' stays as it is; '=', controls, octets above 126 and blanks at the end of a
+/// line become "=XX"; lines longer than 76 characters get soft breaks ("=" CRLF).
+std::string encode_quoted_printable(std::string_view text);
 
 /// Doubles a leading '.' on every line (RFC 5321 4.5.2) and appends the
 /// terminating ".\r\n". `text` lines end in CRLF.
 std::string dot_stuff(std::string_view text);
 
-/// `text` as is when it is printable ASCII, else RFC 2047 "=?UTF-8?B?...?="
-/// words of at most 75 characters, folded with CRLF SP, never splitting a
-/// UTF-8 sequence.
+/// `text` as is when it is printable ASCII of at most 900 characters without
+/// "=?", else RFC 2047 "=?UTF-8?B?...?=" words of at most 75 characters, folded
+/// with CRLF SP, never splitting a UTF-8 sequence.
 std::string encode_header_text(std::string_view text);
 
 /// "Tue, 05 Aug 2025 12:00:00 +0000".

@@ -241,9 +241,9 @@ TEST_F(SmtpProviderTest, FullDialogueTranscript) {
   EXPECT_EQ(outcome.kind, OutcomeKind::kAccepted);
   EXPECT_EQ(outcome.provider_message_id, "4BqZ1x2Y");
   EXPECT_EQ(outcome.raw_status, "250");
-  EXPECT_THAT(server.commands(),
-              ElementsAre("EHLO candor.test", "MAIL FROM:<jobs@example.com> BODY=8BITMIME",
-                          "RCPT TO:<jane@example.org>", "DATA", "QUIT"));
+  // The message is 7-bit, so MAIL FROM needs no BODY=8BITMIME though it is offered.
+  EXPECT_THAT(server.commands(), ElementsAre("EHLO candor.test", "MAIL FROM:<jobs@example.com>",
+                                             "RCPT TO:<jane@example.org>", "DATA", "QUIT"));
   EXPECT_EQ(server.data(),
             "From: Acme Recruiting <jobs@example.com>\r\n"
             "To: <jane@example.org>\r\n"
@@ -251,8 +251,8 @@ TEST_F(SmtpProviderTest, FullDialogueTranscript) {
             "Date: Thu, 31 Jul 2025 22:13:20 +0000\r\n"
             "Message-ID: <candor.42.1@example.com>\r\n"
             "MIME-Version: 1.0\r\n"
-            "Content-Type: text/plain; charset=UTF-8\r\n"
-            "Content-Transfer-Encoding: 8bit\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\n"
             "\r\n"
             "Hello Jane,\r\n"
             "see you soon.\r\n"
@@ -318,7 +318,6 @@ TEST_F(SmtpProviderTest, MultiLineEhloIsParsedAndStartTlsIgnored) {
   auto const outcome = send_and_wait(*provider, message());
 
   EXPECT_EQ(outcome.kind, OutcomeKind::kAccepted);
-  // No 8BITMIME in this list, so no BODY parameter.
   EXPECT_THAT(server.commands(), ElementsAre("EHLO candor.test", "MAIL FROM:<jobs@example.com>",
                                              "RCPT TO:<jane@example.org>", "DATA", "QUIT"));
 }
@@ -492,12 +491,97 @@ TEST(SmtpMessage, QuotesDisplayNameWithSpecials) {
   EXPECT_THAT(text, HasSubstr(R"(From: "Acme, Inc. \"Jobs\"" <jobs@example.com>)"));
 }
 
-TEST(SmtpMessage, LongBodyLinesAreNotWrapped) {
-  // Limitation pinned: lines beyond 998 octets go out unwrapped.
-  std::string const line(1200, 'x');
-  auto const text = format_smtp_message({.from_address = "jobs@example.com"},
-                                        {.to = "a@b.example", .body = line}, kNow);
-  EXPECT_THAT(text, HasSubstr("\r\n\r\n" + line + "\r\n"));
+/// Decodes quoted-printable for the checks below; the fake SMTP server has its own.
+std::string decode_qp(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text.substr(i, 3) == "=\r\n") {
+      i += 2;
+    } else if (text[i] == '=') {
+      out.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> lines_of(std::string_view text) {
+  std::vector<std::string> lines;
+  while (!text.empty()) {
+    auto const end = text.find("\r\n");
+    lines.emplace_back(text.substr(0, end));
+    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 2);
+  }
+  return lines;
+}
+
+TEST(SmtpMessage, QuotedPrintableKeepsPlainTextAndEscapesTheRest) {
+  EXPECT_EQ(encode_quoted_printable("Hello Jane,\r\nsee you.\r\n"), "Hello Jane,\r\nsee you.\r\n");
+  EXPECT_EQ(encode_quoted_printable("1+1=2\r\n"), "1+1=3D2\r\n");
+  EXPECT_EQ(encode_quoted_printable("Caf\xC3\xA9 \xE2\x80\x93 ok\r\n"),
+            "Caf=C3=A9 =E2=80=93 ok\r\n");
+  // Blanks that end a line are encoded, so a relay cannot strip them.
+  EXPECT_EQ(encode_quoted_printable("tab\t\r\nspace \r\n\r\n"), "tab=09\r\nspace=20\r\n\r\n");
+  EXPECT_EQ(encode_quoted_printable("no break"), "no break");
+  EXPECT_EQ(encode_quoted_printable(std::string("nul\0", 4)), "nul=00");
+}
+
+TEST(SmtpMessage, QuotedPrintableBreaksLongLinesSoftly) {
+  std::string paragraph;
+  while (paragraph.size() < 5000) {
+    paragraph += "Entretien pr\xC3\xA9vu = lundi. ";
+  }
+
+  auto const encoded = encode_quoted_printable(paragraph + "\r\n");
+
+  auto const lines = lines_of(encoded);
+  EXPECT_GT(lines.size(), 60U);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_LE(lines[i].size(), 76U) << i;
+    if (i + 1 < lines.size()) {
+      EXPECT_EQ(lines[i].back(), '=') << i;
+    }
+    // A soft break never splits an =XX escape: what precedes it is whole.
+    auto const soft = i + 1 < lines.size();
+    auto const kept = std::string_view(lines[i]).substr(0, lines[i].size() - (soft ? 1 : 0));
+    EXPECT_FALSE(kept.ends_with('=')) << lines[i];
+    EXPECT_FALSE(kept.size() >= 2 && kept[kept.size() - 2] == '=') << lines[i];
+  }
+  EXPECT_EQ(decode_qp(encoded), paragraph + "\r\n");
+}
+
+TEST(SmtpMessage, BodyIsQuotedPrintableAndNoLineIsLong) {
+  std::string const long_line(5000, 'x');
+  auto const text = format_smtp_message(
+      {.from_address = "jobs@example.com"},
+      {.to = "a@b.example", .body = long_line + "\n.starts with a dot\n\xC3\xA9t\xC3\xA9"}, kNow);
+
+  EXPECT_THAT(text, HasSubstr("Content-Transfer-Encoding: quoted-printable\r\n"));
+  for (auto const& line : lines_of(text)) {
+    EXPECT_LE(line.size(), 998U);
+  }
+  auto const body = text.substr(text.find("\r\n\r\n") + 4);
+  for (auto const& line : lines_of(body)) {
+    EXPECT_LE(line.size(), 76U);
+  }
+  EXPECT_EQ(decode_qp(body), long_line + "\r\n.starts with a dot\r\n\xC3\xA9t\xC3\xA9\r\n");
+  EXPECT_TRUE(std::all_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x80;
+  })) << "the whole message is 7-bit";
+}
+
+TEST(SmtpMessage, LongOrAmbiguousAsciiSubjectsAreEncodedWords) {
+  std::string const long_subject(2000, 's');
+  auto const encoded = encode_header_text(long_subject);
+  EXPECT_THAT(encoded, ::testing::StartsWith("=?UTF-8?B?"));
+  for (auto const& line : lines_of(encoded)) {
+    EXPECT_LE(line.size(), 76U);
+  }
+  EXPECT_THAT(encode_header_text("Use =?UTF-8?B?x?= here"), ::testing::StartsWith("=?UTF-8?B?"));
+  std::string const fits(900, 'f');
+  EXPECT_EQ(encode_header_text(fits), fits);
 }
 
 TEST(SmtpMessage, DateIsRfc5322) {
