@@ -67,15 +67,25 @@ Exit codes: 0 every file is valid, 2 some file has problems.
 constexpr std::string_view kFakeHelp = R"(Usage: candor fake KIND --port N [options]
 
 Serves one fake provider on 127.0.0.1 until SIGINT or SIGTERM, and prints its
-base URL and credentials. KIND is twilio, syniverse, smtp or generic.
+URLs and credentials. KIND is twilio, syniverse, smtp or generic. A second
+signal, or a stop that hangs, ends the process at once.
 
 Options:
-  --port N             port to listen on (0 picks a free one)
-  --account-sid SID    twilio: the account SID to accept (generated if absent)
-  --auth-token TOKEN   twilio: the auth token to accept (generated if absent)
-  --token TOKEN        syniverse, generic: the bearer token to accept
-  --callback-url URL   where status callbacks go (twilio, syniverse)
-  --help               this text
+  --port N                  port to listen on (0 picks a free one)
+  --account-sid SID         twilio: the account SID to accept (generated if absent)
+  --auth-token TOKEN        twilio: the auth token to accept (generated if absent)
+  --token TOKEN             syniverse, generic: the bearer token to accept
+  --callback-url URL        twilio: where status callbacks and inbound messages go;
+                            syniverse: where events go (the ESS delivery
+                            configuration); an http:// URL
+  --callback-user USER      syniverse: HTTP Basic user sent with each event
+  --callback-password PASS  syniverse: its password (give both or neither)
+  --admin-port N            smtp: port of the admin HTTP API (default: a free one)
+  --help                    this text
+
+An option given for another kind, or with a bad value, is refused (exit 2).
+Admin APIs: twilio and syniverse under /__admin on their own port; smtp on its
+admin port (printed at start).
 )";
 
 /// A parsed command line: positional arguments and --name value options.
@@ -337,8 +347,10 @@ int cmd_run(std::span<std::string const> args, std::ostream& out, std::ostream& 
 }
 
 int cmd_fake(std::span<std::string const> args, std::ostream& out, std::ostream& err) {
-  auto parsed =
-      parse_args(args, {}, {"port", "account-sid", "auth-token", "token", "callback-url"}, err);
+  auto parsed = parse_args(args, {},
+                           {"port", "account-sid", "auth-token", "token", "callback-url",
+                            "callback-user", "callback-password", "admin-port"},
+                           err);
   if (!parsed) {
     return kExitUsage;
   }
@@ -354,24 +366,40 @@ int cmd_fake(std::span<std::string const> args, std::ostream& out, std::ostream&
   FakeOptions options;
   options.kind = parsed->positional[0];
   auto const& opts = parsed->options;
+  // A port option, when given, must be 0 to 65535; false (reported) when it is not.
+  auto read_port = [&](char const* name, std::optional<std::uint16_t>& into) {
+    auto const it = opts.find(name);
+    if (it == opts.end()) {
+      return true;
+    }
+    auto const port = parse_u64(it->second);
+    if (!port || *port > 65535) {
+      err << fmt::format("candor fake: --{}: expected 0 to 65535; got \"{}\"\n", name, it->second);
+      return false;
+    }
+    into = static_cast<std::uint16_t>(*port);
+    return true;
+  };
   if (!opts.count("port")) {
     err << "candor fake: --port N is required (0 picks a free port)\n";
     return kExitUsage;
   }
-  auto port = parse_u64(opts.at("port"));
-  if (!port || *port > 65535) {
-    err << fmt::format("candor fake: --port: expected 0 to 65535; got \"{}\"\n", opts.at("port"));
+  std::optional<std::uint16_t> port;
+  if (!read_port("port", port) || !read_port("admin-port", options.admin_port)) {
     return kExitUsage;
   }
-  options.port = static_cast<std::uint16_t>(*port);
-  auto take = [&](char const* name, std::string& field) {
-    if (auto it = opts.find(name); it != opts.end())
+  options.port = *port;
+  auto take = [&](char const* name, std::optional<std::string>& field) {
+    if (auto it = opts.find(name); it != opts.end()) {
       field = it->second;
+    }
   };
   take("account-sid", options.account_sid);
   take("auth-token", options.auth_token);
   take("token", options.token);
   take("callback-url", options.callback_url);
+  take("callback-user", options.callback_user);
+  take("callback-password", options.callback_password);
   return serve_fake(options, out, err);
 }
 
