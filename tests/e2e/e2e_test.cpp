@@ -165,6 +165,30 @@ ProviderDecorator slow_answers(clock::Duration delay) {
   };
 }
 
+WorldOptions syniverse_options(int candidates) {
+  return WorldOptions{.candidates = people(candidates), .sms = SmsChoice::kSyniverse};
+}
+
+WorldOptions email_options(int candidates) {
+  return WorldOptions{.candidates = people(candidates), .sms = SmsChoice::kNone};
+}
+
+dispatch::SendRequest email_to(std::vector<domain::CandidateId> who, std::string body,
+                               std::string subject = "Your application") {
+  return dispatch::SendRequest{.channel = Channel::kEmail,
+                               .context = {ContextKind::kRequisition, "R-7"},
+                               .subject = std::move(subject),
+                               .body = std::move(body),
+                               .candidates = std::move(who)};
+}
+
+/// A scripted SCG error answer, in the documented body shape.
+fakes::http::Fault scg_error(int status, std::string const& code) {
+  return fakes::http::Fault::with_status(
+      status,
+      fmt::format(R"({{"error_code":"SCG_ERROR_{}","error_description":"injected"}})", code));
+}
+
 #define ASSERT_OK(expr)                                                                 \
   do {                                                                                  \
     auto const candor_ok_ = (expr);                                                     \
@@ -291,6 +315,85 @@ TEST(EndToEnd, SmtpSentAndPermanentRefusalFailed) {
   EXPECT_THAT(mails[0].recipients, ElementsAre("c1@example.com"));
 }
 
+TEST(EndToEnd, SmtpLongLinesLeadingDotsAndNonAsciiArriveIntact) {
+  auto world = make_world(email_options(1));
+  ASSERT_TRUE(world);
+  std::string const paragraph(5000, 'p');
+  std::string const body =
+      paragraph + "\n.a line that starts with a dot\n.\nCaf\xC3\xA9 \xE2\x80\x93 na\xC3\xAFve";
+
+  auto const sent = send(*world, email_to({1}, body, "Entretien \xE2\x80\x93 \xC3\xA9tape 2"));
+  ASSERT_OK(world->advance(1min));
+
+  EXPECT_EQ(message(*world, sent.outcomes[0].message_id).status, Status::kSent);
+  auto const mails = world->smtp()->messages();
+  ASSERT_EQ(mails.size(), 1U);
+  EXPECT_EQ(mails[0].body,
+            paragraph +
+                "\r\n.a line that starts with a dot\r\n.\r\nCaf\xC3\xA9 \xE2\x80\x93 "
+                "na\xC3\xAFve\r\n");
+  EXPECT_EQ(mails[0].subject, "Entretien \xE2\x80\x93 \xC3\xA9tape 2");
+  EXPECT_THAT(mails[0].raw, HasSubstr("Content-Transfer-Encoding: quoted-printable\r\n"));
+}
+
+TEST(EndToEnd, SmtpTemporaryFailuresAreRetriedThenSent) {
+  for (int const code : {421, 451}) {
+    auto world = make_world(email_options(2));
+    ASSERT_TRUE(world);
+    world->smtp()->fail_next_sessions(3, code);
+
+    auto const sent = send(*world, email_to(ids(2), "Dear {{FirstName}}"));
+    ASSERT_OK(world->advance(10min));
+
+    std::size_t transient = 0;
+    for (auto const& outcome : sent.outcomes) {
+      auto const m = message(*world, outcome.message_id);
+      EXPECT_EQ(m.status, Status::kSent) << code << " message " << m.id;
+      transient += count_raw(m, "provider:transient");
+    }
+    EXPECT_EQ(transient, 3U) << code;
+    EXPECT_EQ(world->smtp()->messages().size(), 2U) << code;
+    EXPECT_EQ(world->smtp()->stats().temporary_failures, 3U) << code;
+  }
+}
+
+TEST(EndToEnd, SmtpDroppedConnectionsAreRetried) {
+  using fakes::smtp::DropPoint;
+  for (auto const point : {DropPoint::kOnConnect, DropPoint::kAfterMailFrom}) {
+    auto world = make_world(email_options(1));
+    ASSERT_TRUE(world);
+    world->smtp()->drop_next_sessions(2, point);
+
+    auto const sent = send(*world, email_to({1}, "Dear {{FirstName}}"));
+    ASSERT_OK(world->advance(10min));
+
+    auto const m = message(*world, sent.outcomes[0].message_id);
+    EXPECT_EQ(m.status, Status::kSent);
+    EXPECT_EQ(count_raw(m, "provider:transient"), 2U);
+    EXPECT_EQ(world->smtp()->messages().size(), 1U);
+    EXPECT_EQ(world->smtp()->stats().dropped_sessions, 2U);
+  }
+}
+
+TEST(EndToEnd, SmtpConnectionLostAfterTheDataIsRetriedAndDeliveredTwice) {
+  auto world = make_world(email_options(1));
+  ASSERT_TRUE(world);
+  world->smtp()->drop_next_sessions(1, fakes::smtp::DropPoint::kAfterData);
+
+  auto const sent = send(*world, email_to({1}, "Dear {{FirstName}}"));
+  ASSERT_OK(world->advance(10min));
+
+  // The relay kept the first copy but its answer was lost: SMTP cannot tell, so
+  // the retry sends a second one (with the next attempt's Message-ID).
+  auto const m = message(*world, sent.outcomes[0].message_id);
+  EXPECT_EQ(m.status, Status::kSent);
+  EXPECT_EQ(count_raw(m, "provider:transient"), 1U);
+  auto const mails = world->smtp()->messages();
+  ASSERT_EQ(mails.size(), 2U);
+  EXPECT_NE(mails[0].message_id, mails[1].message_id);
+  EXPECT_EQ(mails[0].body, mails[1].body);
+}
+
 // ---------------------------------------------------------------------------
 // Provider faults
 
@@ -344,6 +447,45 @@ TEST(EndToEnd, ConnectionResetsAreRetried) {
   }
   EXPECT_EQ(transient, 2U);
   EXPECT_EQ(world->twilio()->messages().size(), 2U);
+}
+
+TEST(EndToEnd, SyniverseRateLimitBurstIsRetriedThenDelivered) {
+  auto world = make_world(syniverse_options(1));
+  ASSERT_TRUE(world);
+  world->syniverse()->server().fail_next(3, scg_error(429, "1039"));
+
+  auto const sent = send(*world, sms_to({1}));
+  ASSERT_OK(world->advance(10min));
+
+  auto const m = message(*world, sent.outcomes[0].message_id);
+  EXPECT_EQ(m.status, Status::kDelivered);
+  EXPECT_EQ(count_raw(m, "provider:rate_limited"), 3U);
+  EXPECT_EQ(count_raw(m, "attempt"), 4U);
+  EXPECT_THAT(raws(m), Contains("callback:DELIVERED"));
+  EXPECT_EQ(world->syniverse()->server().request_count(), 4U);
+  EXPECT_EQ(world->syniverse()->messages().size(), 1U);
+}
+
+TEST(EndToEnd, SyniverseServerErrorsThenRecovery) {
+  auto world = make_world(syniverse_options(3));
+  ASSERT_TRUE(world);
+  // An outage answers what a gateway in front of SCG would: first bare 502s, then
+  // SCG's own 503.
+  world->syniverse()->server().fail_next(
+      2, fakes::http::Fault::with_status(502, "<html>Bad Gateway</html>", "text/html"));
+  world->syniverse()->server().fail_next(3, scg_error(503, "5030"));
+
+  auto const sent = send(*world, sms_to(ids(3)));
+  ASSERT_OK(world->advance(30min));
+
+  std::size_t transient = 0;
+  for (auto const& outcome : sent.outcomes) {
+    auto const m = message(*world, outcome.message_id);
+    EXPECT_EQ(m.status, Status::kDelivered) << m.id;
+    transient += count_raw(m, "provider:transient");
+  }
+  EXPECT_EQ(transient, 5U);
+  EXPECT_EQ(world->syniverse()->messages().size(), 3U);
 }
 
 TEST(EndToEnd, SlowProviderAnswersArriveInVirtualTime) {
@@ -493,6 +635,86 @@ TEST(EndToEnd, SyniverseEventsAreRedeliveredAfterAReceiverOutage) {
   }
 }
 
+TEST(EndToEnd, SyniverseDuplicatedDroppedAndDelayedEventsEndRight) {
+  auto world = make_world(syniverse_options(4));
+  ASSERT_TRUE(world);
+  auto& scg = *world->syniverse();
+  using fakes::syniverse::EventFault;
+  ASSERT_OK(scg.script_event_faults(1, {.kind = EventFault::Kind::kDuplicate},
+                                    {.address = person(1).phone, .new_state = "DELIVERED"}));
+  ASSERT_OK(scg.script_event_faults(1, {.kind = EventFault::Kind::kDrop},
+                                    {.address = person(2).phone, .new_state = "DELIVERED"}));
+  ASSERT_OK(scg.script_event_faults(1, {.kind = EventFault::Kind::kDelay, .delay = 10s},
+                                    {.address = person(3).phone, .new_state = "SENT"}));
+  ASSERT_OK(scg.script_event_faults(1, {.kind = EventFault::Kind::kDrop},
+                                    {.address = person(4).phone, .new_state = "SENT"}));
+
+  auto const sent = send(*world, sms_to(ids(4)));
+  ASSERT_OK(world->advance(1min));
+
+  // Duplicate: applied once.
+  auto const duplicated = message(*world, sent.outcomes[0].message_id);
+  EXPECT_EQ(duplicated.status, Status::kDelivered);
+  EXPECT_EQ(count_raw(duplicated, "callback:DELIVERED"), 1U);
+
+  // The final event is lost: the message stays Sent.
+  auto const dropped = message(*world, sent.outcomes[1].message_id);
+  EXPECT_EQ(dropped.status, Status::kSent);
+  EXPECT_THAT(raws(dropped), Contains("callback:SENT"));
+  EXPECT_THAT(raws(dropped), Not(Contains("callback:DELIVERED")));
+
+  // SENT arrives after DELIVERED: kept in the history, never moves the message back.
+  auto const delayed = message(*world, sent.outcomes[2].message_id);
+  EXPECT_EQ(delayed.status, Status::kDelivered);
+  auto const all = raws(delayed);
+  auto const delivered_at = std::find(all.begin(), all.end(), "callback:DELIVERED");
+  auto const sent_at = std::find(all.begin(), all.end(), "callback:SENT");
+  ASSERT_NE(sent_at, all.end());
+  EXPECT_LT(delivered_at, sent_at);
+  EXPECT_EQ(delayed.history.back().status, Status::kDelivered);
+
+  // Without SENT the final state still lands.
+  auto const no_sent = message(*world, sent.outcomes[3].message_id);
+  EXPECT_EQ(no_sent.status, Status::kDelivered);
+  EXPECT_THAT(raws(no_sent), Not(Contains("callback:SENT")));
+
+  std::map<std::string, std::size_t> faults;
+  for (auto const& event : scg.events()) {
+    ++faults[event.fault];
+  }
+  EXPECT_EQ(faults["duplicate"], 1U);
+  EXPECT_EQ(faults["drop"], 2U);
+  EXPECT_EQ(faults["delay"], 1U);
+}
+
+TEST(EndToEnd, SyniverseSeededEventFaultsAreTheSameWhateverTheConcurrency) {
+  // One send at a time reaches the fake in request order; many at once on two I/O
+  // threads arrive as they come. The faults drawn must not care.
+  auto run = [](std::size_t in_flight, int io_threads) {
+    auto options = syniverse_options(12);
+    options.io_threads = io_threads;
+    options.messenger.max_in_flight = in_flight;
+    options.fake_syniverse.seed = 3;
+    options.fake_syniverse.event_faults = {.drop = 0.3, .duplicate = 0.3, .delay = 0.2};
+    auto world = make_world(std::move(options));
+    std::map<std::string, std::string> by_event;
+    if (!world) {
+      return by_event;
+    }
+    send(*world, sms_to(ids(12)));
+    EXPECT_TRUE(world->advance(2min).ok());
+    for (auto const& event : world->syniverse()->events()) {
+      auto const m = world->syniverse()->message(event.message_id);
+      by_event[m->to_address + " " + event.new_state] = event.fault;
+    }
+    return by_event;
+  };
+
+  auto const one_by_one = run(1, 1);
+  EXPECT_EQ(one_by_one.size(), 24U);
+  EXPECT_EQ(one_by_one, run(64, 2));
+}
+
 // ---------------------------------------------------------------------------
 // Forged callbacks
 
@@ -602,6 +824,60 @@ TEST(EndToEnd, StartOptsBackIn) {
   EXPECT_EQ(message(*world, sent.outcomes[0].message_id).status, Status::kDelivered);
   EXPECT_EQ(world->messenger().stats().opt_outs, 1);
   EXPECT_EQ(world->messenger().stats().opt_ins, 1);
+}
+
+TEST(EndToEnd, SyniverseStopBlocksLaterSendsAndTheProviderFailsThemWith1005) {
+  auto world = make_world(syniverse_options(1));
+  ASSERT_TRUE(world);
+  auto const phone = person(1).phone;
+
+  ASSERT_OK(world->inbound(phone, "Stop"));
+  ASSERT_OK(world->settle());
+  auto candidate = world->store().find_candidate(1);
+  ASSERT_TRUE(candidate.ok() && candidate->has_value());
+  EXPECT_TRUE((*candidate)->sms_opt_out);
+  EXPECT_TRUE(world->syniverse()->opted_out(phone));
+
+  auto const blocked = send(*world, sms_to({1}));
+  EXPECT_EQ(blocked.outcomes[0].reason, domain::BlockReason::kOptedOut);
+  ASSERT_OK(world->settle());
+  EXPECT_EQ(message(*world, blocked.outcomes[0].message_id).status, Status::kBlocked);
+  EXPECT_EQ(world->syniverse()->server().request_count(), 0U) << "a blocked SMS never leaves";
+
+  // Had the core missed the STOP, SCG accepts the send and fails it: no consent.
+  ASSERT_OK(world->store().set_opt_out(phone, false));
+  auto const refused = send(*world, sms_to({1}));
+  ASSERT_OK(world->advance(10s));
+  auto const m = message(*world, refused.outcomes[0].message_id);
+  EXPECT_EQ(m.status, Status::kFailed);
+  EXPECT_EQ(m.error_code, "1005");
+  EXPECT_THAT(raws(m), Contains("provider:ACCEPTED"));
+  EXPECT_THAT(raws(m), Contains("callback:FAILED"));
+  EXPECT_THAT(raws(m), Not(Contains("callback:SENT")));
+}
+
+TEST(EndToEnd, SyniverseStartOptsBackIn) {
+  auto world = make_world(syniverse_options(1));
+  ASSERT_TRUE(world);
+  auto const phone = person(1).phone;
+
+  ASSERT_OK(world->inbound(phone, "STOP"));
+  ASSERT_OK(world->settle());
+  ASSERT_OK(world->inbound(phone, " start "));
+  ASSERT_OK(world->settle());
+
+  EXPECT_FALSE(world->syniverse()->opted_out(phone));
+  auto const sent = send(*world, sms_to({1}));
+  EXPECT_EQ(sent.admitted, 1);
+  ASSERT_OK(world->advance(10s));
+  EXPECT_EQ(message(*world, sent.outcomes[0].message_id).status, Status::kDelivered);
+  EXPECT_EQ(world->messenger().stats().opt_outs, 1);
+  EXPECT_EQ(world->messenger().stats().opt_ins, 1);
+  auto tab = world->store().messages_tab(1, "", 10);
+  ASSERT_TRUE(tab.ok());
+  ASSERT_EQ(tab->items.size(), 3U);
+  EXPECT_EQ(tab->items[1].status, Status::kReceived);
+  EXPECT_EQ(tab->items[1].body, " start ");
 }
 
 TEST(EndToEnd, InboundReachesEveryCandidateOfASharedNumberAndUnmatchedIsKept) {
