@@ -1024,14 +1024,12 @@ void FakeSmtp::clear_reject_rules() {
 
 void FakeSmtp::fail_next_sessions(int sessions, int code) {
   CANDOR_CHECK(code == 421 || code == 451, "the fake knows how to fail with 421 or 451 only");
-  CANDOR_CHECK(sessions >= 0 && sessions <= kMaxFaultSessions, "session count out of range");
   std::lock_guard lock(impl_->mutex);
   impl_->temporary_sessions = sessions;
   impl_->temporary_code = code;
 }
 
 void FakeSmtp::drop_next_sessions(int sessions, DropPoint point) {
-  CANDOR_CHECK(sessions >= 0 && sessions <= kMaxFaultSessions, "session count out of range");
   std::lock_guard lock(impl_->mutex);
   impl_->drop_sessions = sessions;
   impl_->drop_point = point;

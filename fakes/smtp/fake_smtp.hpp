@@ -86,7 +86,7 @@ struct SmtpCredentials {
 inline constexpr std::size_t kMaxTranscript = 100;
 /// Most sessions kept in the journal; the oldest are forgotten first.
 inline constexpr std::size_t kMaxJournaledSessions = 10'000;
-/// Most sessions one fault script may cover.
+/// Most sessions one fault script of the admin API may cover.
 inline constexpr int kMaxFaultSessions = 1'000'000;
 
 /// Configuration of a FakeSmtp; every field has a usable default.
@@ -246,10 +246,10 @@ class FakeSmtp {
   void clear_reject_rules();
   /// The next `sessions` connections fail temporarily: code 421 closes them after
   /// the greeting; code 451 answers every MAIL FROM of the session with 451. Replaces
-  /// an earlier count. `sessions` above kMaxFaultSessions, below 0 or another code is
-  /// a programmer error.
+  /// an earlier count; 0 or less cancels. Another code is a programmer error.
   void fail_next_sessions(int sessions, int code);
-  /// The next `sessions` connections are dropped at `point`; replaces an earlier count.
+  /// The next `sessions` connections are dropped at `point`; replaces an earlier
+  /// count; 0 or less cancels.
   void drop_next_sessions(int sessions, DropPoint point);
   /// Replaces the configured latencies for sessions' next replies.
   void set_latency(clock::Duration reply_latency, clock::Duration data_latency);
