@@ -325,6 +325,9 @@ std::string decode_header_text(std::string_view text) {
   return out + gap;
 }
 
+// Limitation: only the top-level Content-Transfer-Encoding is decoded; a multipart
+// body is presented as sent, its parts undecoded — the core sends single-part
+// text/plain, and the raw body is there for anything else.
 std::string decode_body(ParsedMessage const& message) {
   auto const encoding =
       to_lower(trim(find_header(message, "Content-Transfer-Encoding").value_or("")));

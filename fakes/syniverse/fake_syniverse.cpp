@@ -408,6 +408,8 @@ bool FakeSyniverse::Impl::consent_refused(std::string const& to,
   return opted_out.contains(to);
 }
 
+// Limitation: no confirmation MT answers a consent keyword — the notes give no reply
+// text, and the core never sees MTs it did not send.
 void FakeSyniverse::Impl::apply_keyword(std::string const& from, std::string const& body) {
   if (!config.manage_consent) {
     return;

@@ -104,5 +104,15 @@ TEST(SmtpText, DecodesTheBodyByItsTransferEncoding) {
   EXPECT_EQ(decode_body(parse_message("Subject: x\r\n\r\nbody\r\n")), "body\r\n");
 }
 
+// Pins the Limitation in decode_body: the parts of a multipart body stay encoded.
+TEST(SmtpText, LimitationMultipartPartsAreNotDecoded) {
+  std::string const body =
+      "--b\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\ncaf=C3=A9\r\n--b--\r\n";
+  auto const message =
+      parse_message("Content-Type: multipart/alternative; boundary=b\r\n\r\n" + body);
+
+  EXPECT_EQ(decode_body(message), body);
+}
+
 }  // namespace
 }  // namespace candor::fakes::smtp

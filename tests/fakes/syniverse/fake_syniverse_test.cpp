@@ -514,6 +514,10 @@ TEST(FakeSyniverse, EveryDocumentedKeywordChangesConsent) {
   }
   ASSERT_TRUE(f.scg_->inject_inbound("+15551230001", "please stop texting").ok());
   EXPECT_FALSE(f.scg_->opted_out("+15551230001")) << "only a whole-body keyword counts";
+  // Pins the Limitation in apply_keyword: no confirmation MT is sent back.
+  for (auto const& m : f.scg_->messages()) {
+    EXPECT_EQ(m.direction, "MO");
+  }
 }
 
 TEST(FakeSyniverse, ConsentRequirementNoneAndOptIn) {
