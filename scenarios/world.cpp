@@ -16,6 +16,7 @@
 #include "core/clock/manual_clock.hpp"
 #include "core/clock/system_clock.hpp"
 #include "core/common/log.hpp"
+#include "core/common/thread_name.hpp"
 #include "core/webhooks/webhook_server.hpp"
 
 namespace candor::scenarios {
@@ -134,7 +135,10 @@ Status World::Parts::start_clock_and_io() {
   work.emplace(io.get_executor());
   int const threads = std::max(1, options.io_threads);
   for (int i = 0; i < threads; ++i) {
-    io_threads.emplace_back([this] { io.run(); });
+    io_threads.emplace_back([this] {
+      name_this_thread("candor-io");
+      io.run();
+    });
   }
   return ok_status();
 }

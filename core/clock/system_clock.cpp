@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "core/common/log.hpp"
+#include "core/common/thread_name.hpp"
 
 namespace candor::clock {
 namespace {
@@ -22,7 +23,11 @@ void run_timer(std::function<void()> const& fn) {
 
 }  // namespace
 
-SystemClock::SystemClock() : thread_([this] { run(); }) {}
+SystemClock::SystemClock()
+    : thread_([this] {
+        name_this_thread("candor-clock");
+        run();
+      }) {}
 
 SystemClock::~SystemClock() {
   {

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "core/common/log.hpp"
+#include "core/common/thread_name.hpp"
 #include "core/domain/template.hpp"
 #include "core/policy/phone_number.hpp"
 #include "core/policy/send_policy.hpp"
@@ -124,7 +125,10 @@ class Messenger::Core : public std::enable_shared_from_this<Core> {
         clock_(clock),
         providers_(providers),
         options_(std::move(options)),
-        worker_([this] { run_worker(); }) {}
+        worker_([this] {
+          name_this_thread("candor-writer");
+          run_worker();
+        }) {}
 
   ~Core() { shutdown(); }
 

@@ -18,6 +18,7 @@
 #include <boost/beast/http.hpp>
 
 #include "core/common/log.hpp"
+#include "core/common/thread_name.hpp"
 #include "core/webhooks/webhook_router.hpp"
 
 namespace candor::webhooks {
@@ -242,7 +243,10 @@ Status WebhookServer::start() {
     }
   });
   for (int i = 0; i < impl.options.threads; ++i) {
-    impl.threads.emplace_back([&impl] { impl.io.run(); });
+    impl.threads.emplace_back([&impl] {
+      name_this_thread("candor-webhook");
+      impl.io.run();
+    });
   }
   logger().info("webhook server listening on {}:{} base_url={}", impl.options.bind_address,
                 impl.port, impl.base_url);
