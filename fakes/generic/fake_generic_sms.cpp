@@ -8,6 +8,7 @@
 
 #include "core/common/log.hpp"
 #include "fakes/http/codec.hpp"
+#include "fakes/http/json_text.hpp"
 
 namespace candor::fakes::generic {
 namespace {
@@ -20,7 +21,7 @@ spdlog::logger& logger() {
 }
 
 http::Response error(int status, std::string message) {
-  return http::Response::json(status, json{{"error", std::move(message)}}.dump());
+  return http::Response::json(status, http::json_text(json{{"error", std::move(message)}}));
 }
 
 // Follows "a.b.c" through nested objects; nullptr when any step is missing.
@@ -107,7 +108,8 @@ http::Response FakeGenericSms::Impl::send(http::Request const& request) {
   }
   changed.notify_all();
   logger().debug("accepted id={}", id);
-  return http::Response::json(200, json{{config.id_field, id}, {"status", "accepted"}}.dump());
+  return http::Response::json(200,
+                              http::json_text(json{{config.id_field, id}, {"status", "accepted"}}));
 }
 
 http::Response FakeGenericSms::Impl::admin(http::Request const& request) {
@@ -122,7 +124,7 @@ http::Response FakeGenericSms::Impl::admin(http::Request const& request) {
                      {"body", m.raw_body},
                      {"received_at_ms", clock::to_unix_ms(m.received_at)}});
     }
-    return http::Response::json(200, out.dump());
+    return http::Response::json(200, http::json_text(out));
   }
   if (request.method == "GET" && path == "/__admin/journal") {
     json out = json::array();
@@ -134,7 +136,7 @@ http::Response FakeGenericSms::Impl::admin(http::Request const& request) {
                      {"fault", entry.fault},
                      {"received_at_ms", clock::to_unix_ms(entry.received_at)}});
     }
-    return http::Response::json(200, out.dump());
+    return http::Response::json(200, http::json_text(out));
   }
   if (request.method != "POST") {
     return error(404, "unknown admin resource " + path);

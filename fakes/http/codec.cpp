@@ -62,6 +62,60 @@ Result<std::string> percent_decode(std::string_view text, bool plus_is_space) {
   return out;
 }
 
+std::string valid_utf8(std::string_view text) {
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto const lead = static_cast<unsigned char>(text[i]);
+    if (lead < 0x80) {
+      out.push_back(text[i++]);
+      continue;
+    }
+
+    // Continuation bytes allowed after `lead` (RFC 3629 section 4): the second byte's
+    // range is narrower for E0, ED, F0 and F4, which rules out overlong forms,
+    // surrogates and code points past U+10FFFF.
+    std::size_t need = 0;
+    unsigned char low = 0x80;
+    unsigned char high = 0xBF;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      need = 1;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      need = 2;
+      low = lead == 0xE0 ? 0xA0 : 0x80;
+      high = lead == 0xED ? 0x9F : 0xBF;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      need = 3;
+      low = lead == 0xF0 ? 0x90 : 0x80;
+      high = lead == 0xF4 ? 0x8F : 0xBF;
+    } else {
+      out += kReplacement;
+      ++i;
+      continue;
+    }
+
+    std::size_t taken = 1;
+    while (taken <= need && i + taken < text.size()) {
+      auto const next = static_cast<unsigned char>(text[i + taken]);
+      if (next < low || next > high) {
+        break;
+      }
+      low = 0x80;
+      high = 0xBF;
+      ++taken;
+    }
+    if (taken == need + 1) {
+      out.append(text.substr(i, taken));
+    } else {
+      out += kReplacement;
+    }
+    i += taken;
+  }
+  return out;
+}
+
 std::string percent_encode(std::string_view text, bool space_as_plus) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

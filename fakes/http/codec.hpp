@@ -17,6 +17,11 @@ namespace candor::fakes::http {
 /// A '%' not followed by two hex digits is an InvalidArgument error naming its offset.
 Result<std::string> percent_decode(std::string_view text, bool plus_is_space);
 
+/// `text` with every byte sequence that is not UTF-8 (overlong forms, surrogates, code
+/// points past U+10FFFF, truncated sequences, stray bytes) replaced by U+FFFD, one per
+/// maximal invalid part, as lenient decoders do; valid text comes back unchanged.
+std::string valid_utf8(std::string_view text);
+
 /// Encodes everything but unreserved characters (A-Z a-z 0-9 - . _ ~) as %XX; with
 /// `space_as_plus`, ' ' becomes '+' (form encoding).
 std::string percent_encode(std::string_view text, bool space_as_plus);

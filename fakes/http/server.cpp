@@ -1,6 +1,7 @@
 #include "fakes/http/server.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -244,19 +245,32 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         }
       }
     }
-    if (!handler) {
-      log.warn("no route for {} {}; answering 501", request.method, request.path);
-      return {
-          Response::text(501, fmt::format("no route for {} {}\n", request.method, request.path)),
-          false};
+    bool const routed = static_cast<bool>(handler);
+    if (!routed) {
+      if (!options.not_found) {
+        log.warn("no route for {} {}; answering 501", request.method, request.path);
+        return {
+            Response::text(501, fmt::format("no route for {} {}\n", request.method, request.path)),
+            false};
+      }
+      log.info("no route for {} {}", request.method, request.path);
+      handler = options.not_found;
     }
 
     try {
-      return {handler(request), true};
+      return {handler(request), routed};
     } catch (std::exception const& e) {
       log.error("handler for {} {} threw: {}", request.method, request.path, e.what());
-      return {Response::text(500, "handler failed\n"), true};
+      return {error_response(500, "handler failed"), routed};
     }
+  }
+
+  /// The server's own error answer, as the options render it.
+  Response error_response(int status, std::string const& message) const {
+    if (options.error_response) {
+      return options.error_response(status, message);
+    }
+    return Response::text(status, message + "\n");
   }
 
   asio::awaitable<void> wait_on_clock(clock::Duration delay) {
@@ -335,7 +349,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
                                  asio::redirect_error(asio::use_awaitable, ec));
       if (ec == bhttp::error::body_limit) {
         log.warn("request body over {} bytes; answering 413", options.body_limit);
-        co_await write(stream, Response::text(413, "request body too large\n"), 11, false);
+        co_await write(
+            stream,
+            error_response(413, fmt::format("request body over {} bytes", options.body_limit)), 11,
+            false);
+        co_await drain(stream);
         co_return;
       }
       if (ec) {
@@ -351,7 +369,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
       auto parsed = to_request(raw);
       if (!parsed) {
         log.warn("bad request target: {}", parsed.error().message);
-        co_await write(stream, Response::text(400, parsed.error().message + "\n"), version, false);
+        co_await write(stream, error_response(400, parsed.error().message), version, false);
         co_return;
       }
       Request request = std::move(*parsed);
@@ -405,6 +423,22 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     }
 
     co_return co_await write(stream, response, version, keep_alive);
+  }
+
+  /// Reads and drops what the client still sends after an early answer (413), for a
+  /// bounded time and size: closing a socket with unread data resets the connection,
+  /// and the reset can destroy the answer before the client has read it.
+  asio::awaitable<void> drain(beast::tcp_stream& stream) {
+    constexpr std::size_t kMaxDrained = 64 * 1024 * 1024;
+    std::array<char, 16 * 1024> sink{};
+    std::size_t drained = 0;
+    beast::error_code ec;
+    stream.expires_after(
+        std::min<std::chrono::milliseconds>(options.io_timeout, std::chrono::seconds(5)));
+    while (!ec && drained < kMaxDrained) {
+      drained += co_await stream.async_read_some(asio::buffer(sink),
+                                                 asio::redirect_error(asio::use_awaitable, ec));
+    }
   }
 
   /// Writes `response`; returns whether the connection stays open.

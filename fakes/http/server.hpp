@@ -10,9 +10,9 @@
 //   std::string url = server.base_url();   // "http://127.0.0.1:41234"
 //
 // The server runs on its own io_context threads, keeps connections alive, answers
-// unknown endpoints 501 (with a log line), records every request in a journal with
-// the injected clock's time, and can be scripted to fail: request N answers a chosen
-// status, drops or resets its connection, or is delayed by a clock duration.
+// unknown endpoints 501 (with a log line) unless told otherwise, records every request in a journal
+// with the injected clock's time, and can be scripted to fail: request N answers a chosen status,
+// drops or resets its connection, or is delayed by a clock duration.
 
 #include <chrono>
 #include <cstddef>
@@ -92,6 +92,13 @@ struct ServerOptions {
   /// Real-time limit for reading one request once its first byte arrived, and for idle
   /// keep-alive connections.
   std::chrono::milliseconds io_timeout = std::chrono::seconds(30);
+  /// Answers a request that no route matches (the server logs a line first). Empty:
+  /// 501 with a plain-text body naming the method and path.
+  Handler not_found;
+  /// Renders the server's own error answers from their status and a one-line message:
+  /// 400 for an undecodable request target, 413 for a body over `body_limit`, 500 when
+  /// a handler throws. Empty: plain text.
+  std::function<Response(int status, std::string const& message)> error_response;
 };
 
 /// A small HTTP/1.1 server on loopback. Routes are matched in the order added by method

@@ -16,6 +16,7 @@
 #include "core/common/log.hpp"
 #include "fakes/http/client.hpp"
 #include "fakes/http/codec.hpp"
+#include "fakes/http/json_text.hpp"
 #include "fakes/syniverse/scg_wire.hpp"
 
 namespace candor::fakes::syniverse {
@@ -80,7 +81,7 @@ http::Response scg_error(ScgError const& error) {
 }
 
 http::Response admin_error(std::string message) {
-  return http::Response::json(400, json{{"error", std::move(message)}}.dump());
+  return http::Response::json(400, http::json_text(json{{"error", std::move(message)}}));
 }
 
 /// A bad admin request; the text names the field.
@@ -489,7 +490,7 @@ http::Response FakeSyniverse::Impl::send(http::Request const& request) {
       schedule(config.sent_delay, [this, id, next] { transition(id, next); });
     }
   }
-  return http::Response::json(200, json{{"id", request_id}}.dump());
+  return http::Response::json(200, http::json_text(json{{"id", request_id}}));
 }
 
 void FakeSyniverse::Impl::transition(std::string const& message_id, std::string const& new_state) {
@@ -598,7 +599,7 @@ void FakeSyniverse::Impl::emit(std::string type, json fields, std::string messag
                    .type = std::move(type),
                    .message_id = std::move(message_id),
                    .new_state = std::move(new_state),
-                   .payload = envelope.dump(),
+                   .payload = http::json_text(envelope),
                    .state = config.delivery.url.empty() ? "NO_ENDPOINT" : "PENDING"};
     if (fault) {
       event.fault = event_fault_name(fault->kind);
@@ -635,7 +636,7 @@ void FakeSyniverse::Impl::attempt(std::size_t index, int number, bool may_retry)
     auto const& event = events.at(index);
     auto envelope = json::parse(event.payload);
     envelope["attempt"] = number;
-    request.body = envelope.dump();
+    request.body = http::json_text(envelope);
     auto const& fields = envelope["event"]["fld-val-list"];
     auto const key =
         event.type == kInbound ? fields.value("from_address", "") : fields.value("to_address", "");
@@ -720,7 +721,7 @@ http::Response FakeSyniverse::Impl::get_request(http::Request const& request) {
   if (!r.external_id.empty()) {
     out["external_id"] = r.external_id;
   }
-  return http::Response::json(200, out.dump());
+  return http::Response::json(200, http::json_text(out));
 }
 
 http::Response FakeSyniverse::Impl::list_messages(http::Request const& request,
@@ -758,7 +759,8 @@ http::Response FakeSyniverse::Impl::list_messages(http::Request const& request,
     ++total;
   }
   return http::Response::json(
-      200, json{{"list", list}, {"offset", *offset}, {"limit", *limit}, {"total", total}}.dump());
+      200, http::json_text(
+               json{{"list", list}, {"offset", *offset}, {"limit", *limit}, {"total", total}}));
 }
 
 http::Response FakeSyniverse::Impl::get_message(http::Request const& request) {
@@ -771,7 +773,7 @@ http::Response FakeSyniverse::Impl::get_message(http::Request const& request) {
     return scg_error(
         {.http_status = 404, .code = "SCG_ERROR_4040", .description = "Resource not found"});
   }
-  return http::Response::json(200, message_json(messages[it->second]).dump());
+  return http::Response::json(200, http::json_text(message_json(messages[it->second])));
 }
 
 http::Response FakeSyniverse::Impl::admin(http::Request const& request) {
@@ -832,9 +834,10 @@ http::Response FakeSyniverse::Impl::admin(http::Request const& request) {
                        {"body", entry.body}});
       }
     } else {
-      return http::Response::json(404, json{{"error", "unknown admin resource " + path}}.dump());
+      return http::Response::json(
+          404, http::json_text(json{{"error", "unknown admin resource " + path}}));
     }
-    return http::Response::json(200, out.dump());
+    return http::Response::json(200, http::json_text(out));
   }
 
   try {
@@ -856,7 +859,7 @@ http::Response FakeSyniverse::Impl::admin_post(http::Request const& request) {
     if (!id) {
       throw AdminError(id.error().message);
     }
-    return http::Response::json(200, json{{"message_id", *id}}.dump());
+    return http::Response::json(200, http::json_text(json{{"message_id", *id}}));
   }
   if (path == "/__admin/outcomes") {
     auto const to = text_field(body, "to");
@@ -932,7 +935,8 @@ http::Response FakeSyniverse::Impl::admin_post(http::Request const& request) {
     scripted_outcomes.clear();
     return http::Response::json(200, "{}");
   }
-  return http::Response::json(404, json{{"error", "unknown admin action " + path}}.dump());
+  return http::Response::json(404,
+                              http::json_text(json{{"error", "unknown admin action " + path}}));
 }
 
 void FakeSyniverse::Impl::add_routes() {

@@ -1,4 +1,5 @@
 #include "fakes/syniverse/scg_wire.hpp"
+#include "fakes/http/json_text.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -46,7 +47,7 @@ bool known(std::vector<std::string> const& ids, std::string_view id) {
 }  // namespace
 
 std::string ScgError::body() const {
-  return json{{"error_code", code}, {"error_description", description}}.dump();
+  return http::json_text(json{{"error_code", code}, {"error_description", description}});
 }
 
 bool is_e164(std::string_view number) {

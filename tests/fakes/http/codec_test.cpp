@@ -23,6 +23,22 @@ TEST(Codec, PercentDecodeNamesBadEscapeOffset) {
   EXPECT_FALSE(percent_decode("%4", true).ok());
 }
 
+TEST(Codec, ValidUtf8KeepsGoodTextAndReplacesEachBadSequence) {
+  std::string const replacement = "\xEF\xBF\xBD";
+  std::string const good = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80z";  // a é € 😀 z
+  EXPECT_EQ(valid_utf8(good), good);
+  EXPECT_EQ(valid_utf8(""), "");
+
+  EXPECT_EQ(valid_utf8("\xFF\xFEhi"), replacement + replacement + "hi");
+  EXPECT_EQ(valid_utf8("\xC0\xAF"), replacement + replacement);                    // overlong '/'
+  EXPECT_EQ(valid_utf8("\xED\xA0\x80"), replacement + replacement + replacement);  // surrogate
+  EXPECT_EQ(valid_utf8("\xF4\x90\x80\x80"),
+            replacement + replacement + replacement + replacement);  // past U+10FFFF
+  EXPECT_EQ(valid_utf8("x\xE2\x82"), "x" + replacement);             // truncated at the end
+  EXPECT_EQ(valid_utf8("\xE2\x82x"), replacement + "x");             // truncated in the middle
+  EXPECT_EQ(valid_utf8("\x80"), replacement);                        // stray continuation
+}
+
 TEST(Codec, PercentEncodeKeepsUnreservedOnly) {
   EXPECT_EQ(percent_encode("+1 555/é~", true), "%2B1+555%2F%C3%A9~");
   EXPECT_EQ(percent_encode("a b", false), "a%20b");

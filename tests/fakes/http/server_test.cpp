@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <future>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
@@ -133,6 +134,42 @@ TEST_F(ServerTest, BodyOverLimitAnswers413) {
   auto const result = call(
       client_, ClientRequest{.url = server_.base_url() + "/echo", .body = std::string(65, 'x')});
   EXPECT_EQ(result.status, 413);
+}
+
+TEST(ServerOptions, NotFoundAndErrorRendererReplaceTheDefaults) {
+  clock::WorkTracker tracker;
+  clock::ManualClock clock{kStart, {.tracker = &tracker, .settle_timeout = 5s}};
+  auto const render = [](int status, std::string const& message) {
+    return Response::json(
+        status, "{\"status\":" + std::to_string(status) + ",\"message\":\"" + message + "\"}");
+  };
+  HttpServer server{clock,
+                    {.body_limit = 16,
+                     .not_found = [](Request const& r) { return Response::json(404, r.path); },
+                     .error_response = render},
+                    &tracker};
+  server.route("POST", "/boom", [](Request const&) -> Response { throw std::runtime_error("x"); });
+  ASSERT_TRUE(server.start().ok());
+  HttpClient client{clock};
+
+  auto const missing =
+      call(client, ClientRequest{.method = "GET", .url = server.base_url() + "/a"});
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.body, "/a");
+  auto const threw = call(client, ClientRequest{.url = server.base_url() + "/boom", .body = "x"});
+  EXPECT_EQ(threw.status, 500);
+  EXPECT_EQ(threw.body, R"({"status":500,"message":"handler failed"})");
+  EXPECT_EQ(find_header(threw.headers, "Content-Type"), "application/json; charset=utf-8");
+  auto const large =
+      call(client, ClientRequest{.url = server.base_url() + "/boom", .body = std::string(17, 'x')});
+  EXPECT_EQ(large.status, 413);
+  EXPECT_EQ(large.body, R"({"status":413,"message":"request body over 16 bytes"})");
+
+  ASSERT_TRUE(server.wait_for_requests(2));
+  auto const journal = server.journal();
+  EXPECT_FALSE(journal[0].routed);
+  EXPECT_EQ(journal[0].status, 404);
+  EXPECT_TRUE(journal[1].routed);
 }
 
 TEST_F(ServerTest, ScriptedFaultHitsOnlyThatRequestNumber) {
