@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "fakes/http/json_text.hpp"
 #include "fakes/twilio/fake_twilio.hpp"
 
 namespace candor::fakes::twilio {
@@ -68,7 +69,7 @@ std::chrono::milliseconds as_millis(Duration d) {
 }
 
 Response ok(Json body = Json{{"ok", true}}) {
-  return Response::json(200, body.dump());
+  return Response::json(200, http::json_text(body));
 }
 
 /// Wraps an admin handler so that bad input answers 400 instead of 500.
@@ -78,7 +79,7 @@ http::Handler guarded(Fn fn) {
     try {
       return fn(request);
     } catch (AdminError const& e) {
-      return Response::json(400, Json{{"error", e.what()}}.dump());
+      return Response::json(400, http::json_text(Json{{"error", e.what()}}));
     }
   };
 }
@@ -118,12 +119,11 @@ http::Fault fault_from(Json const& body) {
     if (status < 500 || status > 599) {
       throw AdminError("status: must be 5xx");
     }
-    return http::Fault::with_status(status,
-                                    Json{{"code", 20500},
-                                         {"message", "Internal Server Error"},
-                                         {"more_info", "https://www.twilio.com/docs/errors/20500"},
-                                         {"status", status}}
-                                        .dump());
+    return http::Fault::with_status(
+        status, http::json_text(Json{{"code", 20500},
+                                     {"message", "Internal Server Error"},
+                                     {"more_info", "https://www.twilio.com/docs/errors/20500"},
+                                     {"status", status}}));
   }
   if (kind == "reset") {
     return http::Fault::reset();
@@ -149,6 +149,7 @@ Json message_json(MessageRecord const& m) {
               {"status", m.status},
               {"error_code", m.error_code ? Json(*m.error_code) : Json(nullptr)},
               {"num_segments", m.num_segments},
+              {"send_at_ms", m.send_at ? Json(clock::to_unix_ms(*m.send_at)) : Json(nullptr)},
               {"date_created_ms", clock::to_unix_ms(m.date_created)},
               {"date_updated_ms", clock::to_unix_ms(m.date_updated)}};
 }

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <functional>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
@@ -17,7 +19,9 @@
 #include "core/common/log.hpp"
 #include "fakes/http/client.hpp"
 #include "fakes/http/codec.hpp"
+#include "fakes/http/json_text.hpp"
 #include "fakes/twilio/admin_api.hpp"
+#include "fakes/twilio/request_date.hpp"
 #include "fakes/twilio/signature.hpp"
 
 namespace candor::fakes::twilio {
@@ -151,7 +155,177 @@ Response error_response(int http_status, int code, std::string message) {
                {"message", std::move(message)},
                {"more_info", fmt::format("https://www.twilio.com/docs/errors/{}", code)},
                {"status", http_status}};
-  return Response::json(http_status, body.dump());
+  return Response::json(http_status, http::json_text(body));
+}
+
+/// An error the HTTP server raises itself (undecodable target, body too large, a handler
+/// that threw). Twilio numbers its generic HTTP errors 20000 + status (20403, 20404,
+/// 20429, 20500); the fake numbers these the same way.
+Response server_error(int http_status, std::string const& message) {
+  return error_response(http_status, 20000 + http_status, message);
+}
+
+/// The refusal of a parameter whose Twilio error code is not known (see the header).
+Response invalid_parameter(std::string message) {
+  return error_response(400, 20001, std::move(message));
+}
+
+Response not_found(std::string const& path) {
+  return error_response(404, 20404, fmt::format("The requested resource {} was not found", path));
+}
+
+/// The resources of Twilio's 2010-04-01 API under an account (from its OpenAPI
+/// description). The fake serves Messages; a request for one of the others is a known
+/// endpoint it lacks (501), anything else is unknown (404).
+bool is_twilio_account_resource(std::string_view name) {
+  static constexpr std::string_view kResources[] = {"Addresses",
+                                                    "Applications",
+                                                    "AuthorizedConnectApps",
+                                                    "AvailablePhoneNumbers",
+                                                    "Balance",
+                                                    "Calls",
+                                                    "Conferences",
+                                                    "ConnectApps",
+                                                    "IncomingPhoneNumbers",
+                                                    "Keys",
+                                                    "Messages",
+                                                    "Notifications",
+                                                    "OutgoingCallerIds",
+                                                    "Queues",
+                                                    "Recordings",
+                                                    "SIP",
+                                                    "SMS",
+                                                    "SigningKeys",
+                                                    "Tokens",
+                                                    "Transcriptions",
+                                                    "Usage"};
+  return std::find(std::begin(kResources), std::end(kResources), name) != std::end(kResources);
+}
+
+/// The half-open range of `date_sent` values a list request asks for.
+struct SentRange {
+  clock::TimePoint from = clock::TimePoint::min();
+  clock::TimePoint to = clock::TimePoint::max();
+  bool any = false;  ///< whether any DateSent filter was given
+};
+
+// ---------------------------------------------------------------------------------------
+// The list operation's query.
+
+/// Twilio's largest page; a larger PageSize is served as this.
+constexpr std::uint64_t kMaxPageSize = 1000;
+
+std::uint64_t saturating_product(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t product = 0;
+  if (__builtin_mul_overflow(a, b, &product)) {
+    return std::numeric_limits<std::uint64_t>::max();
+  }
+  return product;
+}
+
+std::uint64_t saturating_sum(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t sum = 0;
+  if (__builtin_add_overflow(a, b, &sum)) {
+    return std::numeric_limits<std::uint64_t>::max();
+  }
+  return sum;
+}
+
+/// A whole number >= 0; digits past 2^64 - 1 saturate (such a number can only name a
+/// page past the end). nullopt when `text` is not all digits.
+std::optional<std::uint64_t> whole_number(std::string_view text) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::uint64_t value = 0;
+  auto const [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec == std::errc::result_out_of_range) {
+    return std::numeric_limits<std::uint64_t>::max();
+  }
+  return value;
+}
+
+struct ListQuery {
+  std::uint64_t page = 0;
+  std::uint64_t page_size = 50;
+  std::optional<std::string> page_token;
+  std::optional<std::string> to;
+  std::optional<std::string> from;
+  SentRange sent;
+  /// The filters again, each followed by '&', for the page URIs.
+  std::string filters;
+};
+
+/// Narrows `range` by one DateSent filter. A day alone ("2019-06-11") covers that day,
+/// as Twilio's description says; a time counts to the second.
+void narrow(SentRange& range, std::string_view name, RequestDate const& date) {
+  using std::chrono::days;
+  using std::chrono::seconds;
+  range.any = true;
+  if (name == "DateSent") {
+    auto const day = std::chrono::floor<days>(date.at);
+    range.from = std::max(range.from, clock::TimePoint(day));
+    range.to = std::min(range.to, clock::TimePoint(day + days(1)));
+  } else if (name == "DateSent<") {
+    range.to = std::min(range.to, date.at + (date.whole_day ? clock::Duration(days(1))
+                                                            : clock::Duration(seconds(1))));
+  } else {
+    range.from = std::max(range.from, date.at);
+  }
+}
+
+Result<ListQuery> parse_list_query(Request const& request) {
+  ListQuery query;
+  if (auto const text = request.query_param("PageSize")) {
+    auto const size = whole_number(*text);
+    if (!size || *size == 0) {
+      return make_error(Errc::kInvalidArgument,
+                        fmt::format("PageSize '{}' must be a whole number from 1 to 1000", *text));
+    }
+    query.page_size = std::min(*size, kMaxPageSize);
+  }
+  if (auto const text = request.query_param("Page")) {
+    auto const page = whole_number(*text);
+    if (!page) {
+      return make_error(Errc::kInvalidArgument,
+                        fmt::format("Page '{}' must be a whole number >= 0", *text));
+    }
+    query.page = *page;
+  }
+  query.page_token = request.query_param("PageToken");
+
+  // Filters, in the order of Twilio's own page URIs.
+  for (char const* name : {"To", "From", "DateSent<", "DateSent", "DateSent>"}) {
+    auto const value = request.query_param(name);
+    if (!value) {
+      continue;
+    }
+    query.filters +=
+        fmt::format("{}={}&", http::percent_encode(name, true), http::percent_encode(*value, true));
+    if (std::string_view(name) == "To") {
+      query.to = value;
+    } else if (std::string_view(name) == "From") {
+      query.from = value;
+    } else if (auto const date = parse_request_date(*value)) {
+      narrow(query.sent, name, *date);
+    } else {
+      return make_error(Errc::kInvalidArgument,
+                        fmt::format("{} '{}' is not a date: expected YYYY-MM-DD, an ISO 8601 "
+                                    "time or an RFC 2822 date",
+                                    name, *value));
+    }
+  }
+  return query;
+}
+
+bool listed(ListQuery const& query, MessageRecord const& m) {
+  if ((query.to && m.to != *query.to) || (query.from && m.from != *query.from)) {
+    return false;
+  }
+  if (!query.sent.any) {
+    return true;
+  }
+  return m.date_sent && *m.date_sent >= query.sent.from && *m.date_sent < query.sent.to;
 }
 
 std::string upper(std::string_view text) {
@@ -178,9 +352,21 @@ struct CallbackJob {
   std::string status;
   std::string url;
   Fields params;
+  std::string token;  ///< I-Twilio-Idempotency-Token, the same for every delivery
   int attempt = 1;
   bool duplicate = false;
   std::function<void()> then;
+};
+
+/// What a create request asks for, validated.
+struct NewMessage {
+  std::string to;
+  std::string from;
+  std::string body;
+  MessagingService const* service = nullptr;
+  std::string status_callback;
+  bool deferred_opt_out = false;
+  std::optional<clock::TimePoint> send_at;
 };
 
 }  // namespace
@@ -219,7 +405,9 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
                http::ServerOptions{.bind_address = config.bind_address,
                                    .port = config.port,
                                    .threads = config.threads,
-                                   .log_name = "fake.twilio"},
+                                   .log_name = "fake.twilio",
+                                   .not_found = [this](Request const& r) { return unknown(r); },
+                                   .error_response = server_error},
                t),
         client(c, t, {.log_name = "fake.twilio.callbacks"}),
         outcomes(config.outcomes),
@@ -240,10 +428,11 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
   CallbackDelays delays;
   CallbackFaults faults;
   std::map<std::string, MessageRecord> messages;  // by SID
+  std::map<std::string, std::uint64_t> deleted;   // sequence of deleted SIDs, for PageToken
   std::map<std::string, Fields> held;             // reordered `sent` callbacks, by SID
   std::set<std::string> opted_out;
   std::vector<CallbackRecord> callbacks;
-  std::set<clock::TimerId> timers;
+  std::map<clock::TimerId, std::string> timers;  // pending, with their message SID or ""
   std::uint64_t next_sequence = 1;
   bool stopped = true;
 
@@ -296,6 +485,10 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
   // -------------------------------------------------------------------------------------
   // Rendering.
 
+  static bool pre_send(std::string_view status) {
+    return status == "accepted" || status == "scheduled" || status == "queued";
+  }
+
   Json to_json(MessageRecord const& m) const {
     auto const uri = fmt::format("{}/Messages/{}.json", path_prefix(), m.sid);
     bool const priced = m.status == "sent" || m.status == "delivered" || m.status == "undelivered";
@@ -315,7 +508,9 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
         {"num_media", "0"},
         {"num_segments", std::to_string(m.num_segments)},
         {"price", priced ? Json(fmt::format("-{:.5f}", 0.0079 * m.num_segments)) : Json(nullptr)},
-        {"price_unit", "USD"},
+        // Twilio's examples give a null unit while nothing is priced yet (every create
+        // example) and "USD" afterwards, even for a canceled or redacted message.
+        {"price_unit", pre_send(m.status) ? Json(nullptr) : Json("USD")},
         {"sid", m.sid},
         {"status", m.status},
         {"subresource_uris",
@@ -329,95 +524,133 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
   // -------------------------------------------------------------------------------------
   // Create.
 
+  /// The form of a POST, every value read as UTF-8 with bad bytes replaced; or the
+  /// error to answer.
+  Result<Fields> read_form(Request const& request) const {
+    auto const content_type = request.header("Content-Type").value_or("");
+    if (!content_type.starts_with("application/x-www-form-urlencoded")) {
+      return make_error(Errc::kInvalidArgument,
+                        "Content-Type must be application/x-www-form-urlencoded");
+    }
+    auto form = http::parse_form(request.body);
+    if (!form) {
+      return make_error(Errc::kInvalidArgument, "Malformed form body: " + form.error().message);
+    }
+    for (auto& [name, value] : *form) {
+      name = http::valid_utf8(name);
+      value = http::valid_utf8(value);
+    }
+    return form;
+  }
+
   Response create(Request const& request) {
     if (auto denied = authenticate(request)) {
       return *denied;
     }
-    auto const content_type = request.header("Content-Type").value_or("");
-    auto form = http::parse_form(request.body);
-    if (!content_type.starts_with("application/x-www-form-urlencoded") || !form) {
-      return error_response(400, 20001,
-                            form ? "Content-Type must be application/x-www-form-urlencoded"
-                                 : "Malformed form body: " + form.error().message);
+    auto form = read_form(request);
+    if (!form) {
+      return error_response(400, 20001, form.error().message);
     }
 
     auto const field = [&](std::string_view name) {
       return http::find_field(*form, name).value_or("");
     };
-    auto const to = field("To");
-    auto from = field("From");
+    NewMessage m{.to = field("To"),
+                 .from = field("From"),
+                 .body = field("Body"),
+                 .status_callback = field("StatusCallback")};
     auto service_sid = field("MessagingServiceSid");
-    auto const body = field("Body");
-    auto const status_callback = field("StatusCallback");
     bool const has_media = http::find_field(*form, "MediaUrl").has_value() ||
                            http::find_field(*form, "ContentSid").has_value();
 
-    if (to.empty()) {
+    if (m.to.empty()) {
       return error_response(400, 21604, "A 'To' phone number is required.");
     }
     if (config.test_credentials) {
       service_sid.clear();  // test credentials do not support Messaging Services
     }
-    if (from.empty() && service_sid.empty()) {
+    if (m.from.empty() && service_sid.empty()) {
       return error_response(400, 21603, "A 'From' phone number is required.");
     }
-    if (body.empty() && !has_media) {
+    if (m.body.empty() && !has_media) {
       return error_response(400, 21602, "Message body is required.");
     }
-    if (measure(body).first > kMaxBodyChars) {
+    if (measure(m.body).first > kMaxBodyChars) {
       return error_response(400, 21617,
                             "The concatenated message body exceeds the 1600 character limit.");
     }
     if (config.test_credentials) {
-      if (auto magic = test_magic(to, from)) {
+      if (auto magic = test_magic(m.to, m.from)) {
         return *magic;
       }
     }
-    if (!is_e164(to) || to == from) {
+    if (!is_e164(m.to) || m.to == m.from) {
       return error_response(400, 21211,
-                            fmt::format("The 'To' number {} is not a valid phone number.", to));
+                            fmt::format("The 'To' number {} is not a valid phone number.", m.to));
     }
 
-    MessagingService const* service = nullptr;
     if (!service_sid.empty()) {
-      service = find_service(service_sid);
-      if (service == nullptr) {
+      m.service = find_service(service_sid);
+      if (m.service == nullptr) {
         // The code for an unknown service is the fake's choice; Twilio's is not documented
         // in providers/twilio.md.
         return error_response(400, 21705,
                               fmt::format("The Messaging Service Sid {} is invalid.", service_sid));
       }
     }
-    if (!from.empty() && !config.test_credentials) {
-      bool const in_pool = service == nullptr
-                               ? owns_number(from)
-                               : std::find(service->senders.begin(), service->senders.end(),
-                                           from) != service->senders.end();
+    if (!m.from.empty() && !config.test_credentials) {
+      auto const& pool = m.service != nullptr ? m.service->senders : std::vector<std::string>{};
+      bool const in_pool = m.service == nullptr
+                               ? owns_number(m.from)
+                               : std::find(pool.begin(), pool.end(), m.from) != pool.end();
       if (!in_pool) {
         return error_response(
             400, 21606,
             fmt::format("The 'From' phone number provided ({}) is not a valid message-capable "
                         "Twilio phone number for this destination.",
-                        from));
+                        m.from));
       }
     }
-    if (!status_callback.empty() && !http::parse_url(status_callback)) {
+    if (!m.status_callback.empty() && !http::parse_url(m.status_callback)) {
       return error_response(400, 21609, "The StatusCallback URL is not a valid URL.");
     }
-
-    bool deferred_opt_out = false;
-    {
-      std::lock_guard lock(mutex);
-      if (opted_out.contains(to)) {
-        if (service == nullptr || !config.defer_opt_out_with_service) {
-          return error_response(400, 21610, "Attempt to send to unsubscribed recipient");
-        }
-        deferred_opt_out = true;
+    // Without a Messaging Service Twilio drops the scheduling parameters and sends at once.
+    if (auto const type = http::find_field(*form, "ScheduleType"); type && m.service != nullptr) {
+      if (*type != "fixed") {
+        return invalid_parameter(fmt::format("ScheduleType '{}' is not 'fixed'", *type));
+      }
+      m.send_at = scheduled_time(field("SendAt"));
+      if (!m.send_at) {
+        return error_response(
+            400, 35114,
+            fmt::format("Scheduling does not support this timestamp: SendAt '{}' must be an "
+                        "ISO 8601 time 15 minutes to 35 days ahead",
+                        field("SendAt")));
       }
     }
 
-    return Response::json(
-        201, accept(to, from, body, service, status_callback, deferred_opt_out).dump());
+    {
+      std::lock_guard lock(mutex);
+      if (opted_out.contains(m.to)) {
+        if (m.service == nullptr || !config.defer_opt_out_with_service) {
+          return error_response(400, 21610, "Attempt to send to unsubscribed recipient");
+        }
+        m.deferred_opt_out = true;
+      }
+    }
+    return Response::json(201, http::json_text(accept(m)));
+  }
+
+  /// SendAt of a scheduled message; nullopt when Twilio would refuse it (35114): it
+  /// schedules 15 minutes to 35 days ahead, given as an ISO 8601 time.
+  std::optional<clock::TimePoint> scheduled_time(std::string const& send_at) const {
+    auto const parsed = parse_iso8601_date(send_at);
+    auto const now = clock.now();
+    if (!parsed || parsed->whole_day || parsed->at < now + std::chrono::minutes(15) ||
+        parsed->at > now + std::chrono::days(35)) {
+      return std::nullopt;
+    }
+    return parsed->at;
   }
 
   /// Test-credential magic numbers; nullopt when the request passes.
@@ -453,15 +686,15 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
   }
 
   /// Stores a new outbound message, plans its statuses and returns its 201 body.
-  Json accept(std::string const& to, std::string const& from, std::string const& body,
-              MessagingService const* service, std::string const& status_callback,
-              bool deferred_opt_out) {
-    std::string const callback_url = !status_callback.empty()
-                                         ? status_callback
+  Json accept(NewMessage const& request) {
+    auto const* const service = request.service;
+    std::string const callback_url = !request.status_callback.empty()
+                                         ? request.status_callback
                                          : (service != nullptr ? service->status_callback : "");
     // What the client sent, and nothing about arrival order, decides the outcome.
-    auto const key = fmt::format("{}|{}|{}|{}|{}", to, body, status_callback,
-                                 service != nullptr ? service->sid : "", from);
+    auto const key =
+        fmt::format("{}|{}|{}|{}|{}", request.to, request.body, request.status_callback,
+                    service != nullptr ? service->sid : "", request.from);
     auto const now = clock.now();
 
     std::lock_guard lock(mutex);
@@ -469,22 +702,23 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
     m.sequence = next_sequence++;
     m.sid = make_sid("SM", config.seed, m.sequence);
     m.direction = "outbound-api";
-    m.to = to;
-    m.from = from;
-    m.body = body;
+    m.to = request.to;
+    m.from = request.from;
+    m.body = request.body;
     m.messaging_service_sid = service != nullptr ? service->sid : "";
     m.status_callback = callback_url;
-    m.status = service != nullptr ? "accepted" : "queued";
-    m.num_segments = service != nullptr ? 0 : segments_of(body);
+    m.status = request.send_at ? "scheduled" : (service != nullptr ? "accepted" : "queued");
+    m.num_segments = service != nullptr ? 0 : segments_of(request.body);
     m.date_created = m.date_updated = now;
+    m.send_at = request.send_at;
     auto const rendered = to_json(m);
     auto const sid = m.sid;
     messages.emplace(sid, std::move(m));
 
     if (!config.test_credentials) {
-      plan(sid, key, service != nullptr, deferred_opt_out, now);
+      plan(sid, key, service != nullptr, request.deferred_opt_out, request.send_at.value_or(now));
     }
-    log.debug("created sid={} to={} status={}", sid, candor::log::mask_phone(to),
+    log.debug("created sid={} to={} status={}", sid, candor::log::mask_phone(request.to),
               rendered["status"].get<std::string>());
     return rendered;
   }
@@ -504,13 +738,14 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
     return outcomes.back();
   }
 
-  /// Schedules the statuses after the initial one. Caller holds `mutex`.
+  /// Schedules the statuses after the initial one, counted from `start` (creation, or
+  /// SendAt for a scheduled message). Caller holds `mutex`.
   void plan(std::string const& sid, std::string const& key, bool with_service,
-            bool deferred_opt_out, clock::TimePoint now) {
+            bool deferred_opt_out, clock::TimePoint start) {
     auto const outcome =
         deferred_opt_out ? OutcomeWeight{Outcome::kFailed, 21610, 1} : pick_outcome(key);
     std::vector<Step> steps;
-    auto at = now;
+    auto at = start;
     if (with_service) {
       at += delays.queued;
       steps.push_back({"queued", std::nullopt, at});
@@ -538,7 +773,7 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
           self->apply(sid, key, step, reorder, id);
         }
       });
-      timers.insert(*id);
+      timers.emplace(*id, sid);
     }
   }
 
@@ -554,7 +789,8 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
       std::lock_guard lock(mutex);
       timers.erase(*timer);
       auto const it = messages.find(sid);
-      if (stopped || it == messages.end()) {
+      // A canceled message keeps its status; a deleted one is gone.
+      if (stopped || it == messages.end() || it->second.status == "canceled") {
         return;
       }
       auto& m = it->second;
@@ -588,13 +824,15 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
                       .message_sid = sid,
                       .status = step.status,
                       .url = m.status_callback,
-                      .params = std::move(params)};
+                      .params = std::move(params),
+                      .token = idempotency_token(sid, step.status)};
       if (auto const h = held.find(sid); h != held.end()) {
         CallbackJob late{.kind = "status",
                          .message_sid = sid,
                          .status = "sent",
                          .url = m.status_callback,
-                         .params = std::move(h->second)};
+                         .params = std::move(h->second),
+                         .token = idempotency_token(sid, "sent")};
         held.erase(h);
         plan_faults(late, key);
         job.then = [weak = weak_from_this(), late]() mutable {
@@ -608,6 +846,36 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
     }
     for (auto& job : jobs) {
       dispatch(std::move(job));
+    }
+  }
+
+  /// The I-Twilio-Idempotency-Token of the callback for `sid` reaching `status`: one per
+  /// event, so that retries and duplicates of it carry the same token.
+  std::string idempotency_token(std::string_view sid, std::string_view status) const {
+    auto const event = fmt::format("{}|{}", sid, status);
+    return fmt::format("{:016x}{:016x}", hash_key(config.seed, event, "token-high"),
+                       hash_key(config.seed, event, "token-low"));
+  }
+
+  /// Forgets the pending timers of message `sid` and returns them, for the caller to
+  /// cancel once it has released `mutex` (the clock may be firing one of them). Caller
+  /// holds `mutex`.
+  std::vector<clock::TimerId> take_timers(std::string const& sid) {
+    std::vector<clock::TimerId> ids;
+    for (auto it = timers.begin(); it != timers.end();) {
+      if (it->second == sid) {
+        ids.push_back(it->first);
+        it = timers.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return ids;
+  }
+
+  void cancel_timers(std::vector<clock::TimerId> const& ids) {
+    for (auto const id : ids) {
+      clock.cancel(id);
     }
   }
 
@@ -668,6 +936,7 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
                                          .url = job.url,
                                          .params = job.params,
                                          .signature = signature,
+                                         .idempotency_token = job.token,
                                          .attempt = job.attempt,
                                          .duplicate = job.duplicate,
                                          .dropped = job.url.empty(),
@@ -684,16 +953,16 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
     }
 
     auto const url = job.url;
+    auto const token = job.token;
     auto const body = http::encode_form(job.params);
     client.send(
-        http::ClientRequest{.method = "POST",
-                            .url = url,
-                            .headers = {{"X-Twilio-Signature", signature},
-                                        {"I-Twilio-Idempotency-Token",
-                                         make_sid("", config.seed, index + 0xABCDEF)}},
-                            .body = body,
-                            .content_type = "application/x-www-form-urlencoded; charset=utf-8",
-                            .timeout = timeout},
+        http::ClientRequest{
+            .method = "POST",
+            .url = url,
+            .headers = {{"X-Twilio-Signature", signature}, {"I-Twilio-Idempotency-Token", token}},
+            .body = body,
+            .content_type = "application/x-www-form-urlencoded; charset=utf-8",
+            .timeout = timeout},
         [this, index, job = std::move(job)](http::ClientResult const& result) mutable {
           completed(index, std::move(job), result);
         });
@@ -734,7 +1003,7 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
           self->dispatch(std::move(job));
         }
       });
-      timers.insert(*id);
+      timers.emplace(*id, "");
       return;
     }
     if (job.then) {
@@ -743,55 +1012,61 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // -------------------------------------------------------------------------------------
-  // Fetch and list.
+  // Fetch, list, update and delete.
 
-  Response fetch(Request const& request) {
+  /// Authentication, then the rule that test credentials reach nothing but create;
+  /// nullopt when the request may proceed.
+  std::optional<Response> admit_beyond_create(Request const& request) const {
     if (auto denied = authenticate(request)) {
-      return *denied;
+      return denied;
     }
     if (config.test_credentials) {
       return error_response(403, 20008, "Resource not accessible with Test Account Credentials");
+    }
+    return std::nullopt;
+  }
+
+  Response fetch(Request const& request) {
+    if (auto refused = admit_beyond_create(request)) {
+      return *refused;
     }
     std::lock_guard lock(mutex);
     auto const it = messages.find(request.path_param("sid"));
     if (it == messages.end()) {
-      return error_response(404, 20404,
-                            fmt::format("The requested resource {} was not found", request.path));
+      return not_found(request.path);
     }
-    return Response::json(200, to_json(it->second).dump());
+    return Response::json(200, http::json_text(to_json(it->second)));
+  }
+
+  /// The sequence number of the message a PageToken ("PA" + the SID of the last message
+  /// of the previous page) names, deleted or not. Caller holds `mutex`.
+  std::optional<std::uint64_t> token_sequence(std::string_view token) const {
+    if (!token.starts_with("PA")) {
+      return std::nullopt;
+    }
+    auto const sid = std::string(token.substr(2));
+    if (auto const it = messages.find(sid); it != messages.end()) {
+      return it->second.sequence;
+    }
+    if (auto const it = deleted.find(sid); it != deleted.end()) {
+      return it->second;
+    }
+    return std::nullopt;
   }
 
   Response list(Request const& request) {
-    if (auto denied = authenticate(request)) {
-      return *denied;
+    if (auto refused = admit_beyond_create(request)) {
+      return *refused;
     }
-    if (config.test_credentials) {
-      return error_response(403, 20008, "Resource not accessible with Test Account Credentials");
+    auto const query = parse_list_query(request);
+    if (!query) {
+      return invalid_parameter(query.error().message);
     }
-    auto const number = [&](std::string_view name, long fallback) -> std::optional<long> {
-      auto const text = request.query_param(name);
-      if (!text) {
-        return fallback;
-      }
-      char* end = nullptr;
-      long const value = std::strtol(text->c_str(), &end, 10);
-      if (text->empty() || *end != '\0') {
-        return std::nullopt;
-      }
-      return value;
-    };
-    auto const page_size = number("PageSize", 50);
-    auto const page = number("Page", 0);
-    if (!page_size || *page_size < 1 || *page_size > 1000 || !page || *page < 0) {
-      return error_response(400, 20001, "PageSize must be 1..1000 and Page a number >= 0");
-    }
-    auto const to = request.query_param("To");
-    auto const from = request.query_param("From");
 
-    std::vector<MessageRecord const*> matching;
     std::lock_guard lock(mutex);
+    std::vector<MessageRecord const*> matching;
     for (auto const& [sid, m] : messages) {
-      if ((!to || m.to == *to) && (!from || m.from == *from)) {
+      if (listed(*query, m)) {
         matching.push_back(&m);
       }
     }
@@ -799,45 +1074,201 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
     std::sort(matching.begin(), matching.end(),
               [](auto const* a, auto const* b) { return a->sequence > b->sequence; });
 
-    auto const start = static_cast<std::size_t>(*page * *page_size);
-    auto const end = std::min(matching.size(), start + static_cast<std::size_t>(*page_size));
+    // A PageToken continues after the message it names, whatever was created since;
+    // Page alone counts from the newest. A page past the end is empty, as on Twilio.
+    // `start` is Page * PageSize either way: it reports the client's count.
+    std::size_t first = matching.size();
+    std::uint64_t const start = saturating_product(query->page, query->page_size);
+    if (query->page_token) {
+      auto const after = token_sequence(*query->page_token);
+      if (!after) {
+        return invalid_parameter(
+            fmt::format("PageToken '{}' was not given out by this fake", *query->page_token));
+      }
+      first = static_cast<std::size_t>(
+          std::partition_point(matching.begin(), matching.end(),
+                               [&](auto const* m) { return m->sequence >= *after; }) -
+          matching.begin());
+    } else if (query->page <= matching.size() / query->page_size) {
+      first = static_cast<std::size_t>(start);  // at most matching.size(): cannot overflow
+    }
+    auto const count = static_cast<std::size_t>(
+        std::min<std::uint64_t>(query->page_size, matching.size() - first));
     Json items = Json::array();
-    for (auto i = start; i < end; ++i) {
+    for (auto i = first; i < first + count; ++i) {
       items.push_back(to_json(*matching[i]));
     }
 
-    std::string filters;
-    if (to) {
-      filters += "&To=" + http::percent_encode(*to, true);
-    }
-    if (from) {
-      filters += "&From=" + http::percent_encode(*from, true);
-    }
-    auto const page_uri = [&](long n) {
-      return fmt::format("{}/Messages.json?PageSize={}&Page={}{}", path_prefix(), *page_size, n,
-                         filters);
+    auto const page_uri = [&](std::uint64_t page, std::string const& token) {
+      return fmt::format("{}/Messages.json?{}PageSize={}&Page={}{}", path_prefix(), query->filters,
+                         query->page_size, page,
+                         token.empty() ? "" : "&PageToken=" + http::percent_encode(token, true));
     };
-    bool const more = end < matching.size();
+    bool const more = first + count < matching.size();
+    auto const next_page = saturating_sum(query->page, 1);
     Json out = {
         {"messages", items},
-        {"end", items.empty() ? 0 : static_cast<long>(end) - 1},
-        {"first_page_uri", page_uri(0)},
+        {"end", count == 0 ? start : saturating_sum(start, count - 1)},
+        {"first_page_uri", page_uri(0, "")},
         {"next_page_uri",
-         more ? Json(fmt::format("{}&PageToken=PA{}", page_uri(*page + 1), matching[end - 1]->sid))
-              : Json(nullptr)},
-        {"page", *page},
-        {"page_size", *page_size},
-        {"previous_page_uri", *page > 0 ? Json(page_uri(*page - 1)) : Json(nullptr)},
-        {"start", static_cast<long>(start)},
-        {"uri", page_uri(*page)},
+         more ? Json(page_uri(next_page, "PA" + matching[first + count - 1]->sid)) : Json(nullptr)},
+        {"page", query->page},
+        {"page_size", query->page_size},
+        {"previous_page_uri",
+         query->page > 0 ? Json(page_uri(query->page - 1, "")) : Json(nullptr)},
+        {"start", start},
+        {"uri", page_uri(query->page, query->page_token.value_or(""))},
     };
-    return Response::json(200, out.dump());
+    return Response::json(200, http::json_text(out));
+  }
+
+  Response update(Request const& request) {
+    if (auto refused = admit_beyond_create(request)) {
+      return *refused;
+    }
+    auto const form = read_form(request);
+    if (!form) {
+      return invalid_parameter(form.error().message);
+    }
+    auto const body = http::find_field(*form, "Body");
+    auto const status = http::find_field(*form, "Status");
+    if (body && !body->empty()) {
+      return invalid_parameter("Body can only be updated to an empty string, which redacts it");
+    }
+    if (status && *status != "canceled") {
+      return invalid_parameter(fmt::format("Status '{}' is not 'canceled'", *status));
+    }
+
+    std::optional<CallbackJob> job;
+    std::vector<clock::TimerId> stale;
+    Json rendered;
+    {
+      std::lock_guard lock(mutex);
+      auto const it = messages.find(request.path_param("sid"));
+      if (it == messages.end()) {
+        return not_found(request.path);
+      }
+      auto& m = it->second;
+      auto const now = clock.now();
+      if (status) {
+        if (m.status != "scheduled") {
+          return error_response(
+              400, 30409,
+              fmt::format("This message cannot be canceled: only a scheduled message can be, "
+                          "and its status is {}",
+                          m.status));
+        }
+        m.status = "canceled";
+        stale = take_timers(m.sid);
+        if (!m.status_callback.empty()) {
+          job = CallbackJob{.kind = "status",
+                            .message_sid = m.sid,
+                            .status = m.status,
+                            .url = m.status_callback,
+                            .params = status_params(m, now),
+                            .token = idempotency_token(m.sid, m.status)};
+        }
+      }
+      if (body) {
+        m.body.clear();
+      }
+      m.date_updated = now;
+      rendered = to_json(m);
+    }
+    cancel_timers(stale);
+    if (job) {
+      dispatch(std::move(*job));
+    }
+    return Response::json(200, http::json_text(rendered));
+  }
+
+  Response remove(Request const& request) {
+    if (auto refused = admit_beyond_create(request)) {
+      return *refused;
+    }
+    std::vector<clock::TimerId> stale;
+    {
+      std::lock_guard lock(mutex);
+      auto const it = messages.find(request.path_param("sid"));
+      if (it == messages.end()) {
+        return not_found(request.path);
+      }
+      // Limitation: deleting a message still in flight also stops its later status
+      // callbacks — what Twilio does then is not documented in providers/twilio.md.
+      deleted.emplace(it->first, it->second.sequence);
+      held.erase(it->first);
+      stale = take_timers(it->first);
+      messages.erase(it);
+    }
+    cancel_timers(stale);
+    return Response{.status = 204};
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Requests for what the fake does not serve.
+
+  /// A request no route matched: a Twilio endpoint the fake lacks (501), or a resource
+  /// Twilio does not have (404 with 20404, as Twilio answers).
+  Response unknown(Request const& request) const {
+    if (lacks_endpoint(request.path)) {
+      return unimplemented(request);
+    }
+    // Limitation: Twilio answers a 2010 API path without ".json" in XML; the fake speaks
+    // JSON only and answers 404, so a client that leaves out ".json" learns it at once.
+    return not_found(request.path);
+  }
+
+  /// Whether `path` is one of Twilio's 2010 API endpoints other than Messages.
+  static bool lacks_endpoint(std::string_view path) {
+    constexpr std::string_view kAccounts = "/2010-04-01/Accounts";
+    if (!path.starts_with(kAccounts) || !path.ends_with(".json")) {
+      return false;
+    }
+    path.remove_prefix(kAccounts.size());
+    if (path == ".json") {
+      return true;  // the account list
+    }
+    if (!path.starts_with('/')) {
+      return false;
+    }
+    path.remove_prefix(1);
+    auto const slash = path.find('/');
+    if (slash == std::string_view::npos) {
+      return true;  // one account
+    }
+    auto resource = path.substr(slash + 1);
+    resource = resource.substr(0, resource.find('/'));
+    if (resource.ends_with(".json")) {
+      resource.remove_suffix(5);
+    }
+    return resource != "Messages" && is_twilio_account_resource(resource);
+  }
+
+  /// A Twilio endpoint the fake deliberately lacks: 501 and a log line, so that whoever
+  /// needs it learns at once why it fails.
+  Response unimplemented(Request const& request) const {
+    log.warn("{} {} is a Twilio endpoint the fake does not implement; answering 501",
+             request.method, request.path);
+    return Response::json(
+        501,
+        http::json_text(Json{{"message", fmt::format("{} {} is not implemented by the fake Twilio",
+                                                     request.method, request.path)},
+                             {"status", 501}}));
+  }
+
+  /// A method the Message resources do not take.
+  static Response method_not_allowed(Request const& request) {
+    // 20004 is Twilio's "Method not allowed" as its error dictionary is remembered; it is
+    // not in providers/twilio.md.
+    return error_response(405, 20004,
+                          fmt::format("Method {} not allowed on {}", request.method, request.path));
   }
 
   // -------------------------------------------------------------------------------------
   // Inbound.
 
   Result<std::string> inbound(InboundMessage message) {
+    message.body = http::valid_utf8(message.body);
     if (message.to.empty()) {
       if (!config.services.empty() && !config.services.front().senders.empty()) {
         message.to = config.services.front().senders.front();
@@ -894,6 +1325,7 @@ struct FakeTwilio::Impl : std::enable_shared_from_this<Impl> {
       m.date_created = m.date_updated = now;
       m.date_sent = now;
       job.message_sid = m.sid;
+      job.token = idempotency_token(m.sid, "received");
       job.params = {{"ToCountry", "US"},
                     {"SmsMessageSid", m.sid},
                     {"NumMedia", "0"},
@@ -921,12 +1353,22 @@ FakeTwilio::FakeTwilio(clock::Clock& clock, FakeTwilioConfig config, clock::Work
     : impl_(std::make_shared<Impl>(clock, std::move(config), tracker)) {
   auto const account = fmt::format("/{}/Accounts/{{account}}", kApiVersion);
   auto* const impl = impl_.get();
-  impl_->server.route("POST", account + "/Messages.json",
-                      [impl](Request const& r) { return impl->create(r); });
-  impl_->server.route("GET", account + "/Messages.json",
-                      [impl](Request const& r) { return impl->list(r); });
-  impl_->server.route("GET", account + "/Messages/{sid}.json",
-                      [impl](Request const& r) { return impl->fetch(r); });
+  auto& server = impl_->server;
+  auto const messages = account + "/Messages.json";
+  auto const message = account + "/Messages/{sid}.json";
+  server.route("POST", messages, [impl](Request const& r) { return impl->create(r); });
+  server.route("GET", messages, [impl](Request const& r) { return impl->list(r); });
+  server.route("*", messages, &Impl::method_not_allowed);
+  server.route("GET", message, [impl](Request const& r) { return impl->fetch(r); });
+  server.route("POST", message, [impl](Request const& r) { return impl->update(r); });
+  server.route("DELETE", message, [impl](Request const& r) { return impl->remove(r); });
+  server.route("*", message, &Impl::method_not_allowed);
+  for (auto const* lacking :
+       {"/Messages/{message}/Media.json", "/Messages/{message}/Media/{sid}.json",
+        "/Messages/{message}/Feedback.json"}) {
+    server.route("*", account + lacking,
+                 [impl](Request const& r) { return impl->unimplemented(r); });
+  }
   install_admin_routes(*this);
 }
 
@@ -946,13 +1388,13 @@ Status FakeTwilio::start() {
 }
 
 void FakeTwilio::stop() {
-  std::set<clock::TimerId> timers;
+  std::map<clock::TimerId, std::string> timers;
   {
     std::lock_guard lock(impl_->mutex);
     impl_->stopped = true;
     timers.swap(impl_->timers);
   }
-  for (auto const id : timers) {
+  for (auto const& [id, sid] : timers) {
     impl_->clock.cancel(id);
   }
   impl_->server.stop();
@@ -1105,6 +1547,7 @@ std::string FakeTwilio::journal_json() const {
                          {"status", c.status},
                          {"url", c.url},
                          {"params", params},
+                         {"idempotency_token", c.idempotency_token},
                          {"attempt", c.attempt},
                          {"duplicate", c.duplicate},
                          {"dropped", c.dropped},
@@ -1114,7 +1557,7 @@ std::string FakeTwilio::journal_json() const {
                          {"http_status", c.http_status},
                          {"error", c.error}});
   }
-  return Json{{"requests", requests}, {"callbacks", callbacks}}.dump();
+  return http::json_text(Json{{"requests", requests}, {"callbacks", callbacks}});
 }
 
 }  // namespace candor::fakes::twilio

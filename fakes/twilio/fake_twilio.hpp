@@ -8,14 +8,25 @@
 //   // point the core at twilio.base_url() with config().account_sid / auth_token
 //   twilio.send_inbound({.from = "+15558675310", .body = "STOP"});
 //
-// It implements the vendor contract on its own (providers/twilio.md): create, fetch and
-// list Messages with HTTP Basic auth (account SID + token, or API key + secret), Twilio's
-// error bodies and codes, the full message resource, the magic numbers of test
-// credentials, and signed status callbacks (accepted ->) queued -> sent|failed ->
-// delivered|undelivered at clock-driven delays. Which message fails is decided by a
-// seeded hash of what the client sent (To, Body, StatusCallback, sender), never by
-// arrival order. Faults are scriptable from C++ and from an admin HTTP API under
-// /__admin on the same server (see admin_api.cpp for its routes).
+// It implements the vendor contract on its own (providers/twilio.md): create, fetch,
+// list (To, From and DateSent filters; Page, PageSize and PageToken paging), update
+// (Body="" redacts, Status=canceled cancels a scheduled message) and delete Messages,
+// with HTTP Basic auth (account SID + token, or API key + secret), Twilio's error bodies
+// and codes, the full message resource, scheduled messages (ScheduleType=fixed with
+// SendAt, Messaging Services only), the magic numbers of test credentials, and signed
+// status callbacks (accepted|scheduled ->) queued -> sent|failed -> delivered|undelivered
+// at clock-driven delays. Which message fails is decided by a seeded hash of what the
+// client sent (To, Body, StatusCallback, sender), never by arrival order. Faults are
+// scriptable from C++ and from an admin HTTP API under /__admin on the same server (see
+// admin_api.cpp for its routes).
+//
+// Unknown resources answer 404 with Twilio's 20404 body; a wrong method on a Message
+// resource answers 405 (20004); the Twilio endpoints the fake deliberately lacks (Media,
+// Feedback, and the 2010 API's other resources such as Calls) answer 501 with a log line.
+// Text that is not UTF-8 in a request is read as a lenient server would: each bad byte
+// sequence becomes U+FFFD, so nothing is stored that cannot be written back as JSON.
+// Where Twilio's code for a refusal is not known (providers/twilio.md), the fake answers
+// 400 with code 20001 and a message naming the parameter.
 
 #include <chrono>
 #include <cstddef>
@@ -141,6 +152,8 @@ struct MessageRecord {
   clock::TimePoint date_created{};
   clock::TimePoint date_updated{};
   std::optional<clock::TimePoint> date_sent;
+  /// When a scheduled message is due (ScheduleType=fixed); nullopt for the others.
+  std::optional<clock::TimePoint> send_at;
 };
 
 /// One status or inbound callback attempt and its result.
@@ -152,6 +165,9 @@ struct CallbackRecord {
   std::string url;
   http::Fields params;
   std::string signature;
+  /// I-Twilio-Idempotency-Token: one per event (message and status), so a retry or a
+  /// duplicate delivery of the same callback carries the same token.
+  std::string idempotency_token;
   int attempt = 1;
   bool duplicate = false;
   bool dropped = false;  ///< decided not to send (drop fault)
