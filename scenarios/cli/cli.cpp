@@ -72,20 +72,37 @@ signal, or a stop that hangs, ends the process at once.
 
 Options:
   --port N                  port to listen on (0 picks a free one)
-  --account-sid SID         twilio: the account SID to accept (generated if absent)
-  --auth-token TOKEN        twilio: the auth token to accept (generated if absent)
   --token TOKEN             syniverse, generic: the bearer token to accept
-  --callback-url URL        twilio: where status callbacks and inbound messages go;
-                            syniverse: where events go (the ESS delivery
-                            configuration); an http:// URL
-  --callback-user USER      syniverse: HTTP Basic user sent with each event
-  --callback-password PASS  syniverse: its password (give both or neither)
-  --admin-port N            smtp: port of the admin HTTP API (default: a free one)
+  --callback-url URL        twilio: where status callbacks go (every Messaging
+                            Service's status callback); syniverse: where events
+                            go (the ESS delivery configuration); an http:// URL
   --help                    this text
 
+Twilio only:
+  --account-sid SID         the account SID to accept: AC and 32 hex digits
+                            (default: a fixed one, printed at start)
+  --auth-token TOKEN        the auth token to accept: 32 hex digits (default: a
+                            fixed one, printed at start)
+  --inbound-url URL         where inbound SMS go (every Messaging Service's
+                            inbound URL)
+  --api-key-sid SID         also accept this API key: SK and 32 hex digits
+  --api-key-secret KEY      that key's secret: 32 letters or digits
+  --services LIST           extra Messaging Services, comma-separated: MG and 32
+                            hex digits, each optionally =+E164 for its sender
+  --test-credentials        answer as Twilio's test credentials: magic numbers
+                            decide, no status callbacks, no Messaging Services
+
+Syniverse only:
+  --callback-user USER      HTTP Basic user sent with each event
+  --callback-password PASS  its password (give both or neither)
+
+SMTP only:
+  --admin-port N            port of the admin HTTP API (default: a free one)
+
 An option given for another kind, or with a bad value, is refused (exit 2).
-Admin APIs: twilio and syniverse under /__admin on their own port; smtp on its
-admin port (printed at start).
+Admin APIs: twilio and syniverse under /__admin on their own port (outcomes,
+delays, faults, inbound messages, journal); smtp on its admin port (printed at
+start).
 )";
 
 /// A parsed command line: positional arguments and --name value options.
@@ -347,10 +364,11 @@ int cmd_run(std::span<std::string const> args, std::ostream& out, std::ostream& 
 }
 
 int cmd_fake(std::span<std::string const> args, std::ostream& out, std::ostream& err) {
-  auto parsed = parse_args(args, {},
-                           {"port", "account-sid", "auth-token", "token", "callback-url",
-                            "callback-user", "callback-password", "admin-port"},
-                           err);
+  auto parsed = parse_args(
+      args, {"test-credentials"},
+      {"port", "account-sid", "auth-token", "token", "callback-url", "inbound-url", "api-key-sid",
+       "api-key-secret", "services", "callback-user", "callback-password", "admin-port"},
+      err);
   if (!parsed) {
     return kExitUsage;
   }
@@ -400,6 +418,18 @@ int cmd_fake(std::span<std::string const> args, std::ostream& out, std::ostream&
   take("callback-url", options.callback_url);
   take("callback-user", options.callback_user);
   take("callback-password", options.callback_password);
+  take("inbound-url", options.inbound_url);
+  take("api-key-sid", options.api_key_sid);
+  take("api-key-secret", options.api_key_secret);
+  options.test_credentials = opts.count("test-credentials") != 0;
+  if (auto it = opts.find("services"); it != opts.end()) {
+    std::string_view list = it->second;
+    while (!list.empty()) {
+      auto const comma = list.find(',');
+      options.services.emplace_back(list.substr(0, comma));
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    }
+  }
   return serve_fake(options, out, err);
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 #include <future>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <thread>
 
@@ -64,6 +66,96 @@ std::string check_text(char const* name, std::optional<std::string> const& value
 
 bool one_of(std::string const& kind, std::initializer_list<std::string_view> kinds) {
   return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+}
+
+bool all_hex(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+}
+
+bool all_alnum(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; });
+}
+
+/// Whether `sid` is `prefix` followed by 32 hex digits, as Twilio's SIDs are.
+bool is_sid(std::string_view sid, std::string_view prefix) {
+  return sid.size() == prefix.size() + 32 && sid.starts_with(prefix) &&
+         all_hex(sid.substr(prefix.size()));
+}
+
+bool is_e164(std::string_view number) {
+  return number.size() >= 3 && number.size() <= 16 && number[0] == '+' && number[1] != '0' &&
+         std::all_of(number.begin() + 1, number.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+/// The Twilio fake's configuration from `options`, or the problem with an option.
+/// Secrets are never echoed back.
+std::optional<std::string> twilio_config(FakeOptions const& options,
+                                         fakes::twilio::FakeTwilioConfig& config) {
+  config.port = options.port;
+  if (options.account_sid) {
+    if (!is_sid(*options.account_sid, "AC")) {
+      return fmt::format("--account-sid: expected AC followed by 32 hex digits; got \"{}\"",
+                         *options.account_sid);
+    }
+    config.account_sid = *options.account_sid;
+  }
+  if (options.auth_token) {
+    if (options.auth_token->size() != 32 || !all_hex(*options.auth_token)) {
+      return fmt::format(
+          "--auth-token: expected 32 hex digits, as Twilio's auth tokens; got {} characters",
+          options.auth_token->size());
+    }
+    config.auth_token = *options.auth_token;
+  }
+  if (options.api_key_sid.has_value() != options.api_key_secret.has_value()) {
+    return "--api-key-sid and --api-key-secret go together";
+  }
+  if (options.api_key_sid) {
+    if (!is_sid(*options.api_key_sid, "SK")) {
+      return fmt::format("--api-key-sid: expected SK followed by 32 hex digits; got \"{}\"",
+                         *options.api_key_sid);
+    }
+    if (options.api_key_secret->size() != 32 || !all_alnum(*options.api_key_secret)) {
+      return fmt::format(
+          "--api-key-secret: expected 32 letters or digits, as Twilio's key secrets; got {} "
+          "characters",
+          options.api_key_secret->size());
+    }
+    config.api_key_sid = *options.api_key_sid;
+    config.api_key_secret = *options.api_key_secret;
+  }
+
+  for (std::size_t i = 0; i < options.services.size(); ++i) {
+    auto const& text = options.services[i];
+    auto const eq = text.find('=');
+    fakes::twilio::MessagingService service{
+        .sid = text.substr(0, eq),
+        .senders = {eq == std::string::npos ? fmt::format("+1555010{:04}", i + 1)
+                                            : text.substr(eq + 1)}};
+    if (!is_sid(service.sid, "MG")) {
+      return fmt::format("--services: \"{}\" is not MG followed by 32 hex digits", service.sid);
+    }
+    if (!is_e164(service.senders.front())) {
+      return fmt::format(
+          "--services: the sender of {} must be an E.164 number such as +15550100001; got "
+          "\"{}\"",
+          service.sid, service.senders.front());
+    }
+    auto const taken = std::any_of(config.services.begin(), config.services.end(),
+                                   [&](auto const& s) { return s.sid == service.sid; });
+    if (taken) {
+      return fmt::format("--services: {} is given twice", service.sid);
+    }
+    config.services.push_back(std::move(service));
+  }
+  for (auto& service : config.services) {
+    service.status_callback = options.callback_url.value_or("");
+    service.inbound_url = options.inbound_url.value_or("");
+  }
+  config.test_credentials = options.test_credentials;
+  return std::nullopt;
 }
 
 std::string events_line(fakes::syniverse::FakeSyniverse const& fake) {
@@ -123,6 +215,11 @@ std::string check_fake_options(FakeOptions const& o) {
   for (auto const& scope : {
            Scope{"account-sid", o.account_sid.has_value(), {"twilio"}, "twilio"},
            Scope{"auth-token", o.auth_token.has_value(), {"twilio"}, "twilio"},
+           Scope{"inbound-url", o.inbound_url.has_value(), {"twilio"}, "twilio"},
+           Scope{"api-key-sid", o.api_key_sid.has_value(), {"twilio"}, "twilio"},
+           Scope{"api-key-secret", o.api_key_secret.has_value(), {"twilio"}, "twilio"},
+           Scope{"services", !o.services.empty(), {"twilio"}, "twilio"},
+           Scope{"test-credentials", o.test_credentials, {"twilio"}, "twilio"},
            Scope{"token", o.token.has_value(), {"syniverse", "generic"}, "syniverse and generic"},
            Scope{"callback-url",
                  o.callback_url.has_value(),
@@ -141,6 +238,9 @@ std::string check_fake_options(FakeOptions const& o) {
        {check_text("account-sid", o.account_sid, false),
         check_text("auth-token", o.auth_token, false), check_text("token", o.token, false),
         check_text("callback-url", o.callback_url, false),
+        check_text("inbound-url", o.inbound_url, false),
+        check_text("api-key-sid", o.api_key_sid, false),
+        check_text("api-key-secret", o.api_key_secret, false),
         check_text("callback-user", o.callback_user, false),
         check_text("callback-password", o.callback_password, true)}) {
     if (!problem.empty()) {
@@ -148,14 +248,17 @@ std::string check_fake_options(FakeOptions const& o) {
     }
   }
 
-  if (o.callback_url) {
-    auto const url = fakes::http::parse_url(*o.callback_url);
+  for (auto const& [name, value] :
+       {std::pair{"callback-url", &o.callback_url}, std::pair{"inbound-url", &o.inbound_url}}) {
+    if (!*value) {
+      continue;
+    }
+    auto const url = fakes::http::parse_url(**value);
     if (!url) {
-      return fmt::format("--callback-url: {}", url.error().message);
+      return fmt::format("--{}: {}", name, url.error().message);
     }
     if (url->scheme != "http") {
-      return fmt::format("--callback-url: '{}' must be http:// (the fakes have no TLS)",
-                         *o.callback_url);
+      return fmt::format("--{}: '{}' must be http:// (the fakes have no TLS)", name, **value);
     }
   }
   if (o.callback_user.has_value() != o.callback_password.has_value()) {
@@ -187,23 +290,31 @@ int serve_fake(FakeOptions const& options, std::ostream& out, std::ostream& err)
   };
 
   if (options.kind == "twilio") {
-    fakes::twilio::FakeTwilioConfig config{.port = options.port};
-    config.account_sid = options.account_sid.value_or(config.account_sid);
-    config.auth_token = options.auth_token.value_or(config.auth_token);
-    if (options.callback_url) {
-      config.services[0].status_callback = *options.callback_url;
-      config.inbound_url = *options.callback_url;
+    fakes::twilio::FakeTwilioConfig config;
+    if (auto const problem = twilio_config(options, config)) {
+      err << fmt::format("candor fake: {}\n", *problem);
+      return kExitUsage;
     }
     fakes::twilio::FakeTwilio fake(clock, config);
     if (auto started = fake.start(); !started) {
       return refused(started.error());
     }
-    out << fmt::format(
-               "fake twilio listening on {}\naccount_sid: {}\nauth_token: {}\n"
-               "messaging_service_sid: {}\nadmin: {}/__admin\n",
-               fake.base_url(), fake.config().account_sid, fake.config().auth_token,
-               fake.config().services[0].sid, fake.base_url())
-        << std::flush;
+    auto const& c = fake.config();
+    std::string text = fmt::format(
+        "fake twilio listening on {}\naccount_sid: {}\nauth_token: {}\nmessaging_service_sid: "
+        "{}\n",
+        fake.base_url(), c.account_sid, c.auth_token, c.services.front().sid);
+    if (!c.api_key_sid.empty()) {
+      text += fmt::format("api_key_sid: {}\napi_key_secret: {}\n", c.api_key_sid, c.api_key_secret);
+    }
+    for (auto const& service : c.services) {
+      text += fmt::format("service: {} sender {}\n", service.sid, service.senders.front());
+    }
+    text += fmt::format(
+        "status_callback: {}\ninbound_url: {}\ntest_credentials: {}\nadmin: {}/__admin\n",
+        options.callback_url.value_or("none"), options.inbound_url.value_or("none"),
+        c.test_credentials ? "on" : "off", fake.base_url());
+    out << text << std::flush;
     return serve_until_signal(
         signals, [&fake] { fake.stop(); }, err);
   }

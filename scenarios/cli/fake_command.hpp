@@ -9,6 +9,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace candor::scenarios::cli {
 
@@ -18,14 +19,26 @@ struct FakeOptions {
   /// "twilio", "syniverse", "smtp" or "generic".
   std::string kind;
   std::uint16_t port = 0;
-  /// Twilio credentials; the fake's defaults when absent.
+  /// Twilio credentials; the fake's fixed defaults when absent. The account SID is
+  /// "AC" and 32 hex digits, the auth token 32 hex digits.
   std::optional<std::string> account_sid;
   std::optional<std::string> auth_token;
   /// Syniverse or generic bearer token.
   std::optional<std::string> token;
-  /// Where status callbacks and inbound messages go (Twilio), or the event
-  /// delivery URL of the ESS delivery configuration (Syniverse).
+  /// Where status callbacks go (Twilio: every Messaging Service's status callback),
+  /// or the event delivery URL of the ESS delivery configuration (Syniverse).
   std::optional<std::string> callback_url;
+  /// Twilio: where inbound messages go (every Messaging Service's inbound URL).
+  std::optional<std::string> inbound_url;
+  /// Twilio: an API key ("SK" and 32 hex digits) and its secret (32 letters or
+  /// digits) accepted besides the account's credentials; both or neither.
+  std::optional<std::string> api_key_sid;
+  std::optional<std::string> api_key_secret;
+  /// Twilio: answer as test credentials (magic numbers decide, no callbacks).
+  bool test_credentials = false;
+  /// Twilio: extra Messaging Services, each "MG" and 32 hex digits, optionally
+  /// followed by "=" and the E.164 number of its sender.
+  std::vector<std::string> services;
   /// Syniverse: HTTP Basic credentials sent with each event.
   std::optional<std::string> callback_user;
   std::optional<std::string> callback_password;
