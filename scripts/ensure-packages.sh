@@ -11,6 +11,7 @@ candor_packages=(
   libphonenumber-dev libre2-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
+  python3-twilio
 )
 
 candor_ensure_packages() {
