@@ -103,9 +103,8 @@ std::optional<std::string> twilio_config(FakeOptions const& options,
   }
   if (options.auth_token) {
     if (options.auth_token->size() != 32 || !all_hex(*options.auth_token)) {
-      return fmt::format(
-          "--auth-token: expected 32 hex digits, as Twilio's auth tokens; got {} characters",
-          options.auth_token->size());
+      return fmt::format("--auth-token: expected 32 hex digits; got {} characters",
+                         options.auth_token->size());
     }
     config.auth_token = *options.auth_token;
   }
@@ -118,10 +117,8 @@ std::optional<std::string> twilio_config(FakeOptions const& options,
                          *options.api_key_sid);
     }
     if (options.api_key_secret->size() != 32 || !all_alnum(*options.api_key_secret)) {
-      return fmt::format(
-          "--api-key-secret: expected 32 letters or digits, as Twilio's key secrets; got {} "
-          "characters",
-          options.api_key_secret->size());
+      return fmt::format("--api-key-secret: expected 32 letters or digits; got {} characters",
+                         options.api_key_secret->size());
     }
     config.api_key_sid = *options.api_key_sid;
     config.api_key_secret = *options.api_key_secret;
@@ -138,10 +135,8 @@ std::optional<std::string> twilio_config(FakeOptions const& options,
       return fmt::format("--services: \"{}\" is not MG followed by 32 hex digits", service.sid);
     }
     if (!is_e164(service.senders.front())) {
-      return fmt::format(
-          "--services: the sender of {} must be an E.164 number such as +15550100001; got "
-          "\"{}\"",
-          service.sid, service.senders.front());
+      return fmt::format("--services: the sender of {} must be an E.164 number; got \"{}\"",
+                         service.sid, service.senders.front());
     }
     auto const taken = std::any_of(config.services.begin(), config.services.end(),
                                    [&](auto const& s) { return s.sid == service.sid; });
@@ -154,6 +149,7 @@ std::optional<std::string> twilio_config(FakeOptions const& options,
     service.status_callback = options.callback_url.value_or("");
     service.inbound_url = options.inbound_url.value_or("");
   }
+  config.inbound_url = options.inbound_url.value_or("");
   config.test_credentials = options.test_credentials;
   return std::nullopt;
 }
