@@ -159,7 +159,7 @@ TEST(FakeCommand, RefusesMalformedTwilioOptionsNamingThem) {
               Not(HasSubstr("s3cr3t-value")));
   auto const [code, output] = run_fake("smtp --port 0 --inbound-url http://x/");
   EXPECT_EQ(code, kExitUsage);
-  EXPECT_THAT(output, HasSubstr("--inbound-url applies to twilio only"));
+  EXPECT_THAT(output, HasSubstr("--inbound-url: only for twilio, not smtp"));
 }
 
 TEST(FakeCommand, HelpTellsTheTruthAboutCredentials) {
