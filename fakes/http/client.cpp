@@ -24,6 +24,7 @@
 #include <boost/beast/http.hpp>
 
 #include "core/common/log.hpp"
+#include "core/common/thread_name.hpp"
 #include "fakes/http/codec.hpp"
 
 namespace candor::fakes::http {
@@ -278,7 +279,10 @@ struct HttpClient::Impl : std::enable_shared_from_this<Impl> {
 
 HttpClient::HttpClient(clock::Clock& clock, clock::WorkTracker* tracker, ClientOptions options)
     : impl_(std::make_shared<Impl>(clock, tracker, std::move(options))) {
-  impl_->thread = std::thread([raw = impl_.get()] { raw->ioc->run(); });
+  impl_->thread = std::thread([raw = impl_.get()] {
+    name_this_thread(raw->options.log_name);
+    raw->ioc->run();
+  });
 }
 
 HttpClient::~HttpClient() {

@@ -25,6 +25,7 @@
 #include <boost/beast/http.hpp>
 
 #include "core/common/log.hpp"
+#include "core/common/thread_name.hpp"
 #include "fakes/http/codec.hpp"
 
 namespace candor::fakes::http {
@@ -553,7 +554,10 @@ Status HttpServer::start() {
     raw->report_exception(error, "accept loop");
   });
   for (std::size_t i = 0; i < std::max<std::size_t>(1, impl.options.threads); ++i) {
-    impl.threads.emplace_back([raw = &impl] { raw->ioc->run(); });
+    impl.threads.emplace_back([raw = &impl] {
+      name_this_thread(raw->options.log_name);
+      raw->ioc->run();
+    });
   }
   impl.log.info("listening on {}",
                 fmt::format("http://{}:{}", impl.options.bind_address, impl.bound_port));

@@ -21,6 +21,7 @@
 
 #include "core/common/check.hpp"
 #include "core/common/log.hpp"
+#include "core/common/thread_name.hpp"
 #include "fakes/http/server.hpp"
 #include "fakes/smtp/admin_api.hpp"
 #include "fakes/smtp/smtp_text.hpp"
@@ -885,7 +886,10 @@ Status FakeSmtp::start() {
       }
     }
   });
-  s.thread = std::thread([&s] { s.io.run(); });
+  s.thread = std::thread([&s] {
+    name_this_thread("fake.smtp");
+    s.io.run();
+  });
   logger().info("listening on {}", url());
 
   if (s.config.admin_api) {

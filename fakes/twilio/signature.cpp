@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string>
+#include <utility>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include "fakes/http/codec.hpp"
 
@@ -41,6 +44,45 @@ std::string toggle_port(std::string_view url) {
   return out;
 }
 
+/// HMAC-SHA1 with a MAC context kept per thread and re-keyed only when the token
+/// changes: the fake signs every callback with one token, and OpenSSL 3's
+/// one-shot HMAC() looks its algorithms up again on each call.
+std::string hmac_sha1(std::string_view key, std::string_view data) {
+  struct KeyedMac {
+    std::string key;
+    EVP_MAC_CTX* context = nullptr;
+    ~KeyedMac() { EVP_MAC_CTX_free(context); }
+  };
+  thread_local KeyedMac keyed;
+  static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  auto const* const bytes = reinterpret_cast<unsigned char const*>(key.data());
+
+  bool ready = false;
+  if (keyed.context != nullptr && keyed.key == key) {
+    // Without a key the context starts over with the one it has.
+    ready = EVP_MAC_init(keyed.context, nullptr, 0, nullptr) == 1;
+  } else if (hmac != nullptr) {
+    EVP_MAC_CTX_free(keyed.context);
+    keyed.context = EVP_MAC_CTX_new(hmac);
+    keyed.key.assign(key);
+    char digest_name[] = "SHA1";
+    OSSL_PARAM const params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+        OSSL_PARAM_construct_end()};
+    ready = keyed.context != nullptr && EVP_MAC_init(keyed.context, bytes, key.size(), params) == 1;
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  std::size_t length = 0;
+  if (!ready ||
+      EVP_MAC_update(keyed.context, reinterpret_cast<unsigned char const*>(data.data()),
+                     data.size()) != 1 ||
+      EVP_MAC_final(keyed.context, digest, &length, sizeof(digest)) != 1) {
+    EVP_MAC_CTX_free(std::exchange(keyed.context, nullptr));
+    return {};  // no signature: the receiver refuses the callback, as it should
+  }
+  return std::string(reinterpret_cast<char const*>(digest), length);
+}
+
 }  // namespace
 
 std::string signing_string(std::string_view url, http::Fields const& params) {
@@ -61,13 +103,7 @@ std::string signing_string(std::string_view url, http::Fields const& params) {
 
 std::string sign_request(std::string_view auth_token, std::string_view url,
                          http::Fields const& params) {
-  auto const data = signing_string(url, params);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha1(), auth_token.data(), static_cast<int>(auth_token.size()),
-       reinterpret_cast<unsigned char const*>(data.data()), data.size(), digest, &length);
-  return http::base64_encode(
-      std::string_view(reinterpret_cast<char const*>(digest), static_cast<std::size_t>(length)));
+  return http::base64_encode(hmac_sha1(auth_token, signing_string(url, params)));
 }
 
 bool verify_signature(std::string_view auth_token, std::string_view url, http::Fields const& params,
