@@ -128,8 +128,10 @@ std::vector<std::string> run_statuses(RunReport const& run) {
 
 void write_header(std::ostream& out, RunReport const& run, ConsoleOptions const& options,
                   Painter const& painter) {
-  auto line = fmt::format("candor {} · {} scenario{} · seed {}", printable(run.tool_version),
-                          run.scenarios.size(), run.scenarios.size() == 1 ? "" : "s", run.seed);
+  auto line = fmt::format("candor {} · {} scenario{} · {}", printable(run.tool_version),
+                          run.scenarios.size(), run.scenarios.size() == 1 ? "" : "s",
+                          run.seed ? fmt::format("seed {} for all", *run.seed)
+                                   : std::string("each scenario's own seed"));
   if (options.show_timing) {
     line +=
         fmt::format(" · started {} · {}", printable(run.started_at), format_duration(run.wall_ms));
@@ -141,8 +143,10 @@ void write_summary_table(std::ostream& out, RunReport const& run, ConsoleOptions
                          Painter const& painter) {
   auto const statuses = run_statuses(run);
 
-  std::vector<Column> columns{
-      {"SCENARIO", Align::kLeft}, {"RESULT", Align::kLeft}, {"MESSAGES", Align::kRight}};
+  std::vector<Column> columns{{"SCENARIO", Align::kLeft},
+                              {"RESULT", Align::kLeft},
+                              {"SEED", Align::kRight},
+                              {"MESSAGES", Align::kRight}};
   for (auto const& status : statuses) {
     columns.push_back({printable(status), Align::kRight});
   }
@@ -156,6 +160,7 @@ void write_summary_table(std::ostream& out, RunReport const& run, ConsoleOptions
     std::vector<Table::Cell> row;
     row.push_back({printable(scenario.name), {}});
     row.push_back({scenario.passed ? "PASS" : "FAIL", scenario.passed ? kGreen : kRed});
+    row.push_back({std::to_string(scenario.seed), {}});
     row.push_back({std::to_string(message_count(scenario)), {}});
     for (auto const& status : statuses) {
       auto const it = scenario.status_counts.find(status);
@@ -174,7 +179,7 @@ void write_expectation(std::ostream& out, ExpectationResult const& expectation,
                        Painter const& painter) {
   auto const mark =
       expectation.passed ? painter.paint(kGreen, "ok  ") : painter.paint(kRed, "FAIL");
-  out << fmt::format("  {} step {}: {}\n", mark, expectation.step_index,
+  out << fmt::format("  {} {}: {}\n", mark, printable(step_name(expectation)),
                      printable(expectation.label));
   if (expectation.passed) {
     return;
@@ -184,6 +189,23 @@ void write_expectation(std::ostream& out, ExpectationResult const& expectation,
   if (!expectation.detail.empty()) {
     out << fmt::format("         detail:   {}\n", printable(expectation.detail));
   }
+}
+
+/// The virtual sending rate, over the messages' own activity.
+void write_throughput(std::ostream& out, Throughput const& t) {
+  if (t.sent == 0) {
+    return;
+  }
+  auto const rate = virtual_rates(t).sent;
+  if (!rate) {
+    out << fmt::format(
+        "  virtual throughput: no virtual time elapsed ({} sent at the instant of the first "
+        "admission)\n",
+        t.sent);
+    return;
+  }
+  out << fmt::format("  virtual throughput: {} sent in {} from the first admission ({})\n", t.sent,
+                     format_duration(*t.last_sent_ms - *t.first_admitted_ms), format_rate(*rate));
 }
 
 void write_scenario_details(std::ostream& out, ScenarioReport const& scenario,
@@ -197,7 +219,8 @@ void write_scenario_details(std::ostream& out, ScenarioReport const& scenario,
   out << '\n';
 
   if (!scenario.error.empty()) {
-    out << "  " << painter.paint(kRed, "error: ") << printable(scenario.error) << '\n';
+    auto const kind = scenario.error_kind == kInputError ? "error (unusable input): " : "error: ";
+    out << "  " << painter.paint(kRed, kind) << printable(scenario.error) << '\n';
   }
 
   std::string blocked;
@@ -205,6 +228,7 @@ void write_scenario_details(std::ostream& out, ScenarioReport const& scenario,
     blocked += fmt::format("{}{} {}", blocked.empty() ? "" : ", ", printable(reason), count);
   }
   out << "  blocked by reason: " << (blocked.empty() ? "none" : blocked) << '\n';
+  write_throughput(out, scenario.throughput);
 
   auto const passed = std::count_if(scenario.expectations.begin(), scenario.expectations.end(),
                                     [](ExpectationResult const& e) { return e.passed; });

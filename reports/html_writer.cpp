@@ -128,12 +128,17 @@ std::string offset_label(std::int64_t ms, std::int64_t scale_ms) {
                      seconds % 60);
 }
 
+/// Bucket starts as offsets from the scenario's start, in the unit of the span
+/// the buckets cover (they cover the events, not the whole run).
 std::vector<std::string> bucket_labels(ScenarioReport const& s) {
   std::vector<std::string> labels;
-  for (auto const& bucket : s.time_series.buckets) {
-    labels.push_back(offset_label(
-        bucket.start_ms - s.time_series.buckets.front().start_ms,
-        s.time_series.bucket_ms * static_cast<std::int64_t>(s.time_series.buckets.size())));
+  auto const& buckets = s.time_series.buckets;
+  if (buckets.empty()) {
+    return labels;
+  }
+  auto const last_end = buckets.back().start_ms + s.time_series.bucket_ms - s.virtual_start_ms;
+  for (auto const& bucket : buckets) {
+    labels.push_back(offset_label(bucket.start_ms - s.virtual_start_ms, last_end));
   }
   return labels;
 }
@@ -149,7 +154,9 @@ void write_head(std::ostream& out, RunReport const& run, HtmlOptions const& opti
 void write_run_header(std::ostream& out, RunReport const& run, HtmlOptions const& options) {
   out << "<header class=\"run\">\n";
   out << fmt::format("<h1>{} {}</h1>\n", h(options.title), badge(run_passed(run)));
-  auto meta = fmt::format("candor {} · seed {} · {} scenario{}", h(run.tool_version), run.seed,
+  auto meta = fmt::format("candor {} · {} · {} scenario{}", h(run.tool_version),
+                          run.seed ? fmt::format("seed {} for all", *run.seed)
+                                   : std::string("each scenario's own seed"),
                           run.scenarios.size(), run.scenarios.size() == 1 ? "" : "s");
   if (options.show_timing) {
     meta += fmt::format(" · started {} · wall time {}", h(run.started_at),
@@ -162,7 +169,9 @@ void write_overview(std::ostream& out, RunReport const& run, HtmlOptions const& 
   out << "<section class=\"card\" aria-labelledby=\"overview\">\n"
       << "<h2 id=\"overview\">Scenarios</h2>\n<div class=\"wrap\"><table>\n<thead><tr>"
       << "<th scope=\"col\">Scenario</th><th scope=\"col\">Result</th>"
+      << "<th scope=\"col\" class=\"num\">Seed</th>"
       << "<th scope=\"col\" class=\"num\">Messages</th>"
+      << "<th scope=\"col\" class=\"num\">Sent</th>"
       << "<th scope=\"col\" class=\"num\">Delivered</th>"
       << "<th scope=\"col\" class=\"num\">Failed</th><th scope=\"col\" class=\"num\">Blocked</th>"
       << "<th scope=\"col\" class=\"num\">Expectations</th>"
@@ -179,11 +188,13 @@ void write_overview(std::ostream& out, RunReport const& run, HtmlOptions const& 
     out << fmt::format(
         "<tr{}><td><a href=\"#scenario-{}\">{}</a></td><td class=\"{}\">{}</td>"
         "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td>"
         "<td class=\"num\">{}</td><td class=\"num\">{} / {}</td><td class=\"num\">{}</td>",
         s.passed ? "" : " class=\"failed\"", i, h(s.name), s.passed ? "result-pass" : "result-fail",
-        s.passed ? "PASS" : "FAIL", message_count(s), count_of(s.status_counts, "delivered"),
-        count_of(s.status_counts, "failed"), count_of(s.status_counts, "blocked"), passed,
-        s.expectations.size(), h(format_duration(s.virtual_end_ms - s.virtual_start_ms)));
+        s.passed ? "PASS" : "FAIL", s.seed, message_count(s), count_of(s.status_counts, "sent"),
+        count_of(s.status_counts, "delivered"), count_of(s.status_counts, "failed"),
+        count_of(s.status_counts, "blocked"), passed, s.expectations.size(),
+        h(format_duration(s.virtual_end_ms - s.virtual_start_ms)));
     if (options.show_timing) {
       out << fmt::format("<td class=\"num\">{}</td>", h(format_duration(s.wall_ms)));
     }
@@ -200,6 +211,11 @@ void write_kpi(std::ostream& out, std::string_view label, std::string const& val
       color, h(value), h(label));
 }
 
+/// A latency tile: "—" when no message got that far.
+std::string latency_value(LatencyStats const& stats) {
+  return stats.count == 0 ? std::string("—") : format_duration(stats.p90_ms);
+}
+
 void write_kpis(std::ostream& out, ScenarioReport const& s, HtmlOptions const& options) {
   auto const messages = message_count(s);
   out << "<div class=\"kpis\">\n";
@@ -211,10 +227,17 @@ void write_kpis(std::ostream& out, ScenarioReport const& s, HtmlOptions const& o
             status_color("failed"));
   write_kpi(out, "blocked", std::to_string(count_of(s.status_counts, "blocked")),
             status_color("blocked"));
-  write_kpi(out, "p50 send → accepted", format_duration(s.latency.send_to_accepted.p50_ms),
+  write_kpi(out, "sent", std::to_string(s.throughput.sent), status_color("sent"));
+  write_kpi(out, "p90 send → accepted", latency_value(s.latency.send_to_accepted),
             status_color("sent"));
-  write_kpi(out, "p90 send → delivered", format_duration(s.latency.send_to_delivered.p90_ms),
+  write_kpi(out, "p90 send → delivered", latency_value(s.latency.send_to_delivered),
             status_color("delivered"));
+  auto const rate = virtual_rates(s.throughput).sent;
+  if (s.throughput.sent > 0 && !rate) {
+    write_kpi(out, "virtual send rate: no virtual time elapsed", "—", status_color("sent"));
+  } else {
+    write_kpi(out, "virtual send rate", format_rate(rate.value_or(0)), status_color("sent"));
+  }
   write_kpi(out, "virtual time", format_duration(s.virtual_end_ms - s.virtual_start_ms), "#4B5563");
   if (options.show_timing) {
     write_kpi(out, "wall time", format_duration(s.wall_ms), "#9CA3AF");
@@ -228,15 +251,15 @@ void write_expectations(std::ostream& out, ScenarioReport const& s) {
     out << "<p class=\"muted\">This scenario has no expectations.</p>\n";
     return;
   }
-  out << "<div class=\"wrap\"><table>\n<thead><tr><th scope=\"col\" class=\"num\">Step</th>"
+  out << "<div class=\"wrap\"><table>\n<thead><tr><th scope=\"col\">Step</th>"
       << "<th scope=\"col\">Expectation</th><th scope=\"col\">Result</th>"
       << "<th scope=\"col\">Expected</th><th scope=\"col\">Actual</th>"
       << "<th scope=\"col\">Detail</th></tr></thead>\n<tbody>\n";
   for (auto const& e : s.expectations) {
     out << fmt::format(
-        "<tr{}><td class=\"num\">{}</td><td>{}</td><td class=\"{}\">{}</td><td><code>{}</code>"
+        "<tr{}><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td><code>{}</code>"
         "</td><td><code>{}</code></td><td>{}</td></tr>\n",
-        e.passed ? "" : " class=\"failed\"", e.step_index, h(e.label),
+        e.passed ? "" : " class=\"failed\"", h(step_name(e)), h(e.label),
         e.passed ? "result-pass" : "result-fail", e.passed ? "pass" : "FAIL", h(e.expected),
         h(e.actual), h(e.detail));
   }
@@ -509,8 +532,9 @@ void write_scenario(std::ostream& out, ScenarioReport const& s, std::size_t inde
     out << "<p>" << h(s.description) << "</p>\n";
   }
   if (!s.error.empty()) {
-    out << "<div class=\"error\" role=\"alert\"><strong>Scenario error:</strong> " << h(s.error)
-        << "</div>\n";
+    out << "<div class=\"error\" role=\"alert\"><strong>"
+        << (s.error_kind == kInputError ? "Unusable input:" : "Scenario error:") << "</strong> "
+        << h(s.error) << "</div>\n";
   }
 
   write_kpis(out, s, options);

@@ -27,6 +27,33 @@ Json rates_json(Rates const& rates) {
   return {{"admitted", rates.admitted}, {"sent", rates.sent}, {"delivered", rates.delivered}};
 }
 
+/// null stands for "no virtual time elapsed".
+Json optional_json(std::optional<double> value) {
+  return value ? Json(*value) : Json(nullptr);
+}
+
+Json optional_json(std::optional<std::int64_t> value) {
+  return value ? Json(*value) : Json(nullptr);
+}
+
+Json virtual_rates_json(VirtualRates const& rates) {
+  return {{"admitted", optional_json(rates.admitted)},
+          {"sent", optional_json(rates.sent)},
+          {"delivered", optional_json(rates.delivered)}};
+}
+
+Json virtual_window_json(Throughput const& t) {
+  auto window = [&](std::optional<std::int64_t> last) -> std::optional<std::int64_t> {
+    if (!last || !t.first_admitted_ms) {
+      return std::nullopt;
+    }
+    return *last - *t.first_admitted_ms;
+  };
+  return {{"admitted", optional_json(window(t.last_admitted_ms))},
+          {"sent", optional_json(window(t.last_sent_ms))},
+          {"delivered", optional_json(window(t.last_delivered_ms))}};
+}
+
 Json latency_json(LatencyStats const& stats) {
   return {{"count", stats.count},
           {"p50", stats.p50_ms},
@@ -36,8 +63,9 @@ Json latency_json(LatencyStats const& stats) {
 }
 
 Json expectation_json(ExpectationResult const& e) {
-  return {{"step", e.step_index},         {"label", text(e.label)},   {"passed", e.passed},
-          {"expected", text(e.expected)}, {"actual", text(e.actual)}, {"detail", text(e.detail)}};
+  return {{"step", e.step_index},    {"step_label", text(e.step_label)}, {"label", text(e.label)},
+          {"passed", e.passed},      {"expected", text(e.expected)},     {"actual", text(e.actual)},
+          {"detail", text(e.detail)}};
 }
 
 Json timeline_json(MessageTimeline const& timeline) {
@@ -91,6 +119,7 @@ Json scenario_json(ScenarioReport const& s, JsonOptions const& options) {
       {"description", text(s.description)},
       {"passed", s.passed},
       {"error", text(s.error)},
+      {"error_kind", text(s.error_kind)},
       {"seed", s.seed},
       {"messages", message_count(s)},
       {"virtual",
@@ -110,7 +139,8 @@ Json scenario_json(ScenarioReport const& s, JsonOptions const& options) {
        {{"admitted", s.throughput.admitted},
         {"sent", s.throughput.sent},
         {"delivered", s.throughput.delivered},
-        {"per_virtual_second", rates_json(rates_per_second(s.throughput, virtual_ms))},
+        {"virtual_window_ms", virtual_window_json(s.throughput)},
+        {"per_virtual_second", virtual_rates_json(virtual_rates(s.throughput))},
         {"wall", {{"per_second", rates_json(rates_per_second(s.throughput, s.wall_ms))}}}}},
       {"latency_ms",
        {{"send_to_accepted", latency_json(s.latency.send_to_accepted)},
@@ -149,7 +179,7 @@ nlohmann::ordered_json to_json(RunReport const& run, JsonOptions const& options)
       {"schema", "candor-report"},
       {"schema_version", kJsonSchemaVersion},
       {"tool_version", text(run.tool_version)},
-      {"seed", run.seed},
+      {"seed", run.seed ? Json(*run.seed) : Json(nullptr)},
       {"passed", run_passed(run)},
       {"wall", {{"started_at", text(run.started_at)}, {"duration_ms", run.wall_ms}}},
       {"totals",

@@ -17,7 +17,10 @@
 namespace candor::reports {
 
 /// The schema version written in "schema_version".
-inline constexpr int kJsonSchemaVersion = 1;
+/// 2: per_virtual_second rates are measured over the messages' activity and may be
+/// null; virtual_window_ms, error_kind and step_label were added; the run's seed
+/// may be null.
+inline constexpr int kJsonSchemaVersion = 2;
 
 /// Options of write_json().
 struct JsonOptions {

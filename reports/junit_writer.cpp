@@ -53,9 +53,8 @@ void write_property(std::ostream& out, std::string_view name, std::string_view v
                      escape_xml(value));
 }
 
-void write_expectation(std::ostream& out, std::string const& classname,
-                       ExpectationResult const& e) {
-  auto const name = e.label.empty() ? fmt::format("step {}", e.step_index) : e.label;
+void write_expectation(std::ostream& out, std::string const& classname, ExpectationResult const& e,
+                       std::string const& name) {
   out << fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"0.000\"", classname,
                      escape_xml(name));
   if (e.passed) {
@@ -64,7 +63,7 @@ void write_expectation(std::ostream& out, std::string const& classname,
   }
 
   auto const message = fmt::format("expected {}, actual {}", e.expected, e.actual);
-  auto body = fmt::format("step: {}\nexpected: {}\nactual: {}", e.step_index, e.expected, e.actual);
+  auto body = fmt::format("{}\nexpected: {}\nactual: {}", step_name(e), e.expected, e.actual);
   if (!e.detail.empty()) {
     body += "\ndetail: " + e.detail;
   }
@@ -112,8 +111,9 @@ void write_suite(std::ostream& out, ScenarioReport const& s, std::string_view ti
   write_property(out, "messages", std::to_string(message_count(s)));
   out << "    </properties>\n";
 
-  for (auto const& e : s.expectations) {
-    write_expectation(out, classname, e);
+  auto const names = expectation_names(s);
+  for (std::size_t i = 0; i < s.expectations.size(); ++i) {
+    write_expectation(out, classname, s.expectations[i], names[i]);
   }
   if (needs_scenario_case(s)) {
     write_scenario_case(out, classname, s);

@@ -255,6 +255,9 @@ std::vector<ProviderError> compute_provider_errors(std::vector<MessageTimeline> 
 
 Throughput compute_throughput(std::vector<MessageTimeline> const& timelines) {
   Throughput throughput;
+  auto widen = [](std::optional<std::int64_t>& last, std::int64_t at) {
+    last = last ? std::max(*last, at) : at;
+  };
   for (auto const& timeline : timelines) {
     auto const final_status = effective_final(timeline);
     if (final_status.empty() || iequals(final_status, "blocked") ||
@@ -270,16 +273,63 @@ Throughput compute_throughput(std::vector<MessageTimeline> const& timelines) {
     if (delivered) {
       ++throughput.delivered;
     }
+    if (timeline.events.empty()) {
+      continue;
+    }
+
+    // The first event is the admission; a provider that reports delivery
+    // without a separate acceptance accepted the message at that moment.
+    auto const admitted_at = timeline.events.front().virtual_ms;
+    throughput.first_admitted_ms = throughput.first_admitted_ms
+                                       ? std::min(*throughput.first_admitted_ms, admitted_at)
+                                       : admitted_at;
+    widen(throughput.last_admitted_ms, admitted_at);
+    bool seen_sent = false;
+    for (auto const& event : timeline.events) {
+      auto const is_delivered = iequals(event.status, "delivered");
+      if (!seen_sent && (is_delivered || iequals(event.status, "sent"))) {
+        widen(throughput.last_sent_ms, event.virtual_ms);
+        seen_sent = true;
+      }
+      if (is_delivered) {
+        widen(throughput.last_delivered_ms, event.virtual_ms);
+        break;
+      }
+    }
   }
   return throughput;
+}
+
+std::optional<double> rate_over(std::int64_t count, std::optional<std::int64_t> window_ms) {
+  if (count == 0) {
+    return 0.0;
+  }
+  if (!window_ms || *window_ms <= 0) {
+    return std::nullopt;
+  }
+  // Rounded to a thousandth so that the JSON shows short, stable numbers.
+  auto const seconds = static_cast<double>(*window_ms) / 1000.0;
+  return std::round(static_cast<double>(count) / seconds * 1000.0) / 1000.0;
+}
+
+VirtualRates virtual_rates(Throughput const& throughput) {
+  auto window = [&](std::optional<std::int64_t> last) -> std::optional<std::int64_t> {
+    if (!last || !throughput.first_admitted_ms) {
+      return std::nullopt;
+    }
+    return *last - *throughput.first_admitted_ms;
+  };
+  return VirtualRates{
+      .admitted = rate_over(throughput.admitted, window(throughput.last_admitted_ms)),
+      .sent = rate_over(throughput.sent, window(throughput.last_sent_ms)),
+      .delivered = rate_over(throughput.delivered, window(throughput.last_delivered_ms))};
 }
 
 void derive_from_timelines(ScenarioReport& scenario, DeriveOptions const& options) {
   auto const& timelines = scenario.timelines;
   scenario.transitions = compute_transitions(timelines);
   scenario.latency = compute_latency(timelines);
-  scenario.time_series =
-      compute_time_series(timelines, scenario.virtual_start_ms, scenario.virtual_end_ms, options);
+  scenario.time_series = compute_time_series(timelines, 0, 0, options);
   scenario.throughput = compute_throughput(timelines);
 
   if (scenario.status_counts.empty()) {
@@ -342,6 +392,33 @@ bool run_passed(RunReport const& run) {
                                                [](ScenarioReport const& s) { return s.passed; });
 }
 
+bool run_had_input_error(RunReport const& run) {
+  return std::any_of(run.scenarios.begin(), run.scenarios.end(),
+                     [](ScenarioReport const& s) { return s.error_kind == kInputError; });
+}
+
+std::string step_name(ExpectationResult const& expectation) {
+  if (expectation.step_label.empty()) {
+    return fmt::format("step {}", expectation.step_index);
+  }
+  return fmt::format("step {} ({})", expectation.step_index, expectation.step_label);
+}
+
+std::vector<std::string> expectation_names(ScenarioReport const& scenario) {
+  std::vector<std::string> names;
+  std::map<std::string, int> seen;
+  for (auto const& e : scenario.expectations) {
+    auto name = fmt::format("{}: {}", step_name(e), e.label);
+    // Two checks of one step can still read alike (the same history twice).
+    auto const repeat = ++seen[name];
+    if (repeat > 1) {
+      name += fmt::format(" #{}", repeat);
+    }
+    names.push_back(std::move(name));
+  }
+  return names;
+}
+
 void strip_timing(RunReport& run) {
   run.started_at.clear();
   run.wall_ms = 0;
@@ -363,6 +440,16 @@ std::string format_iso8601(std::int64_t unix_ms) {
                      static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
                      time.hours().count(), time.minutes().count(), time.seconds().count(),
                      time.subseconds().count());
+}
+
+std::string format_rate(double per_second) {
+  if (per_second >= 1.0 || per_second <= 0.0) {
+    return fmt::format("{:.1f} per second", per_second);
+  }
+  if (per_second * 60.0 >= 1.0) {
+    return fmt::format("{:.1f} per minute", per_second * 60.0);
+  }
+  return fmt::format("{:.1f} per hour", per_second * 3600.0);
 }
 
 std::string format_duration(std::int64_t ms) {

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,9 @@ struct ExpectationResult {
   std::string actual;
   /// Free text: the rule that failed, the message ids involved, ...
   std::string detail;
+  /// The step's `label:` in the scenario; empty when it has none. Last, so that
+  /// positional initialisers written before it keep their meaning.
+  std::string step_label;
 };
 
 /// A number of messages that moved from one shown status to another.
@@ -92,14 +96,22 @@ struct ProviderError {
   friend bool operator==(ProviderError const&, ProviderError const&) = default;
 };
 
-/// Message counts behind the throughput figures. Rates are derived by
-/// rates_per_second() from the scenario's virtual or wall duration.
+/// Message counts behind the throughput figures, and the virtual times that
+/// bound the messages' own activity. Rates are derived by virtual_rates() (over
+/// that activity) and rates_per_second() (over a wall-clock duration).
 struct Throughput {
   /// Outbound messages that passed the send policy (not blocked).
   std::int64_t admitted = 0;
   /// Messages a provider accepted (reached "sent", or "delivered" directly).
   std::int64_t sent = 0;
   std::int64_t delivered = 0;
+  /// Virtual Unix ms of the first admission, and of the last admission, the
+  /// last first-"sent" and the last first-"delivered" event of any message;
+  /// nullopt when no message got there.
+  std::optional<std::int64_t> first_admitted_ms;
+  std::optional<std::int64_t> last_admitted_ms;
+  std::optional<std::int64_t> last_sent_ms;
+  std::optional<std::int64_t> last_delivered_ms;
 };
 
 /// Per-second rates of the three Throughput counts.
@@ -107,6 +119,15 @@ struct Rates {
   double admitted = 0;
   double sent = 0;
   double delivered = 0;
+};
+
+/// Per-second rates over virtual time. nullopt when the count is above 0 but
+/// no virtual time elapsed between the first admission and the last event that
+/// counts (everything happened at one instant: the rate has no value).
+struct VirtualRates {
+  std::optional<double> admitted;
+  std::optional<double> sent;
+  std::optional<double> delivered;
 };
 
 /// Percentiles of one latency, in virtual milliseconds (nearest-rank method).
@@ -155,6 +176,9 @@ struct ScenarioReport {
   /// Set when the scenario could not run (load error, crash of a fake); the
   /// message names the place. Such a scenario has passed == false.
   std::string error;
+  /// Why: kInputError when the scenario's own content is unusable (the command
+  /// line exits 2), kRunError when the run broke; empty without an error.
+  std::string error_kind;
   std::uint64_t seed = 0;
 
   /// Virtual clock at the scenario's start and end, Unix milliseconds.
@@ -189,9 +213,15 @@ struct RunReport {
   std::string started_at;
   /// Timing field: wall-clock milliseconds of the whole run.
   std::int64_t wall_ms = 0;
-  std::uint64_t seed = 0;
+  /// The seed that replaced every scenario's own (--seed); nullopt when each
+  /// scenario ran with its own (ScenarioReport::seed).
+  std::optional<std::uint64_t> seed;
   std::vector<ScenarioReport> scenarios;
 };
+
+/// Values of ScenarioReport::error_kind.
+inline constexpr std::string_view kInputError = "input";
+inline constexpr std::string_view kRunError = "run";
 
 /// Options of derive_from_timelines().
 struct DeriveOptions {
@@ -214,8 +244,10 @@ LatencyStats compute_latency_stats(std::vector<std::int64_t> samples_ms);
 Latency compute_latency(std::vector<MessageTimeline> const& timelines);
 
 /// Buckets status entries between `start_ms` and `end_ms` (both virtual Unix
-/// ms). Events outside the range widen it; 0..0 means "from the events". See
-/// DeriveOptions for the width.
+/// ms). Events outside the range widen it; 0..0 means "from the events", which
+/// is what derive_from_timelines() uses: buckets sized to the span of the
+/// events show the shape of the traffic whatever else the scenario waited for.
+/// See DeriveOptions for the width.
 TimeSeries compute_time_series(std::vector<MessageTimeline> const& timelines, std::int64_t start_ms,
                                std::int64_t end_ms, DeriveOptions const& options = {});
 
@@ -228,8 +260,19 @@ std::map<std::string, std::int64_t> compute_block_reason_counts(
 /// Error codes seen in the timelines, per (provider, code), sorted.
 std::vector<ProviderError> compute_provider_errors(std::vector<MessageTimeline> const& timelines);
 
-/// Admitted, sent and delivered message counts over the timelines.
+/// Admitted, sent and delivered message counts over the timelines, and the
+/// window of their activity.
 Throughput compute_throughput(std::vector<MessageTimeline> const& timelines);
+
+/// Rates over the messages' own virtual activity: each count divided by the
+/// virtual time from the first admission to the last event it counts (the last
+/// admission, the last message reaching sent, the last reaching delivered).
+/// A count of 0 gives 0.
+VirtualRates virtual_rates(Throughput const& throughput);
+
+/// `count` per second over `window_ms`: 0 when count is 0, nullopt when the
+/// window is not positive.
+std::optional<double> rate_over(std::int64_t count, std::optional<std::int64_t> window_ms);
 
 /// Fills the derived fields of `scenario` from its timelines: transitions,
 /// latency, time series and throughput are always recomputed; status counts,
@@ -251,12 +294,27 @@ std::vector<std::string> ordered_statuses(std::map<std::string, std::int64_t> co
 /// True when every scenario passed (and there is at least one).
 bool run_passed(RunReport const& run);
 
+/// True when some scenario's error is kInputError.
+bool run_had_input_error(RunReport const& run);
+
+/// A name for one expectation that is unique within its scenario: "step 3
+/// (after outage): status.delivered", with " #2", " #3" on repeats. Index i of
+/// the result belongs to scenario.expectations[i].
+std::vector<std::string> expectation_names(ScenarioReport const& scenario);
+
+/// "step 3" or "step 3 (label)".
+std::string step_name(ExpectationResult const& expectation);
+
 /// Zeroes the timing fields (wall-clock start, wall durations) so that two
 /// reports of the same scenarios and seed compare equal.
 void strip_timing(RunReport& run);
 
 /// Formats Unix milliseconds as ISO 8601 UTC: "2024-03-01T09:30:00.250Z".
 std::string format_iso8601(std::int64_t unix_ms);
+
+/// Formats a rate for people in a unit that keeps it readable: "12.5 per second",
+/// "3.0 per minute", "0.2 per hour".
+std::string format_rate(double per_second);
 
 /// Formats a duration for people: "850 ms", "12.5 s", "3 min 20 s", "10 min", "2 h 5 min",
 /// "1 d 3 h".

@@ -24,8 +24,9 @@ TEST(ConsoleWriter, SummarisesEachScenario) {
   auto const text = render(make_sample_run());
 
   EXPECT_THAT(text, HasSubstr("SCENARIO"));
-  EXPECT_THAT(text, ContainsRegex("bulk send to a requisition +PASS +120 "));
-  EXPECT_THAT(text, ContainsRegex("limits +FAIL +40 "));
+  EXPECT_THAT(text, ContainsRegex("SCENARIO +RESULT +SEED +MESSAGES"));
+  EXPECT_THAT(text, ContainsRegex("bulk send to a requisition +PASS +42 +120 "));
+  EXPECT_THAT(text, ContainsRegex("limits +FAIL +7 +40 "));
   EXPECT_THAT(text, HasSubstr("delivered"));
   EXPECT_THAT(text, HasSubstr("10 min"));
   EXPECT_THAT(text, HasSubstr("blocked by reason: candidate_daily_limit 3, country_not_allowed 9"));
@@ -80,6 +81,47 @@ TEST(ConsoleWriter, ReportsScenarioErrors) {
 
   EXPECT_THAT(text, HasSubstr("error: a.yaml:3:7: unknown key"));
   EXPECT_THAT(text, HasSubstr("blocked by reason: none"));
+
+  run.scenarios[0].error_kind = std::string(kInputError);
+  EXPECT_THAT(render(run), HasSubstr("error (unusable input): a.yaml:3:7: unknown key"));
+}
+
+TEST(ConsoleWriter, HeaderNamesTheSeedOnlyWhenOneWasGivenForAll) {
+  auto run = make_sample_run();
+  EXPECT_THAT(render(run), HasSubstr("· seed 42 for all"));
+
+  run.seed.reset();
+  auto const text = render(run);
+  EXPECT_THAT(text, HasSubstr("· each scenario's own seed"));
+  EXPECT_THAT(text, Not(HasSubstr("seed 0")));
+}
+
+TEST(ConsoleWriter, NamesEachExpectationWithItsStepAndLabel) {
+  auto run = make_sample_run();
+  run.scenarios[1].expectations[1].step_label = "after the outage";
+
+  EXPECT_THAT(render(run), HasSubstr("FAIL step 2 (after the outage): blocked count <exact>\n"));
+}
+
+TEST(ConsoleWriter, ShowsTheVirtualRateOrSaysNoTimeElapsed) {
+  auto run = make_sample_run();
+  EXPECT_THAT(render(run), HasSubstr("virtual throughput: 95 sent in 7 min 55 s from the first "
+                                     "admission (12.0 per minute)"));
+
+  RunReport instant;
+  instant.scenarios.push_back(ScenarioReport{.name = "instant"});
+  instant.scenarios[0].timelines = {
+      {.message_id = "1",
+       .final_status = "sent",
+       .events = {{5, "", "queued", ""}, {5, "accepted", "sent", ""}}},
+      {.message_id = "2",
+       .final_status = "sent",
+       .events = {{5, "", "queued", ""}, {5, "accepted", "sent", ""}}}};
+  derive_from_timelines(instant.scenarios[0]);
+  auto const text = render(instant);
+  EXPECT_THAT(text, HasSubstr("virtual throughput: no virtual time elapsed (2 sent at the instant "
+                              "of the first admission)"));
+  EXPECT_THAT(text, Not(HasSubstr("inf")));
 }
 
 }  // namespace

@@ -123,6 +123,46 @@ TEST(HtmlWriter, LimitsListedTimelines) {
   EXPECT_THAT(html, Not(HasSubstr("<code>msg-0005</code>")));
 }
 
+TEST(HtmlWriter, SummaryTableHasSeedAndSentColumns) {
+  auto const html = render(make_sample_run());
+
+  EXPECT_THAT(html, HasSubstr("<th scope=\"col\" class=\"num\">Seed</th>"
+                              "<th scope=\"col\" class=\"num\">Messages</th>"
+                              "<th scope=\"col\" class=\"num\">Sent</th>"
+                              "<th scope=\"col\" class=\"num\">Delivered</th>"));
+  // bulk send: seed 42, 120 messages, 16 left Sent, 70 delivered.
+  EXPECT_THAT(html, HasSubstr("<td class=\"num\">42</td><td class=\"num\">120</td>"
+                              "<td class=\"num\">16</td><td class=\"num\">70</td>"));
+  EXPECT_THAT(html, HasSubstr("· seed 42 for all ·"));
+
+  auto run = make_sample_run();
+  run.seed.reset();
+  EXPECT_THAT(render(run), HasSubstr("each scenario's own seed"));
+}
+
+TEST(HtmlWriter, LatencyTilesUseOnePercentileAndSayWhich) {
+  auto const html = render(make_sample_run());
+
+  EXPECT_THAT(html, HasSubstr("<span class=\"label\">p90 send → accepted</span>"));
+  EXPECT_THAT(html, HasSubstr("<span class=\"label\">p90 send → delivered</span>"));
+  EXPECT_THAT(html, Not(HasSubstr("p50 send")));
+  EXPECT_THAT(html, HasSubstr("<span class=\"label\">virtual send rate</span>"));
+}
+
+TEST(HtmlWriter, ShowsStepLabelsAndSaysWhenNoVirtualTimeElapsed) {
+  auto run = make_sample_run();
+  run.scenarios[0].expectations[0].step_label = "after <the> bulk";
+  run.scenarios[1].timelines = {{.message_id = "1",
+                                 .final_status = "sent",
+                                 .events = {{5, "", "queued", ""}, {5, "accepted", "sent", ""}}}};
+  derive_from_timelines(run.scenarios[1]);
+
+  auto const html = render(run);
+
+  EXPECT_THAT(html, HasSubstr("<td>step 0 (after &lt;the&gt; bulk)</td>"));
+  EXPECT_THAT(html, HasSubstr("virtual send rate: no virtual time elapsed"));
+}
+
 TEST(HtmlWriter, TimingFieldsCanBeLeftOut) {
   EXPECT_THAT(render(make_sample_run()), HasSubstr("Wall time"));
 

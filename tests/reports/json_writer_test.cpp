@@ -1,5 +1,6 @@
 #include "reports/json_writer.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -28,8 +29,9 @@ json load_schema() {
 }
 
 /// Checks `value` against the subset of JSON Schema 2020-12 the report schema
-/// uses: $ref into $defs, type, const, required, properties,
-/// additionalProperties, items, minimum. Returns one line per violation.
+/// uses: $ref into $defs, type (one or a list), const, enum, required,
+/// properties, additionalProperties, items, minimum. Returns one line per
+/// violation.
 class SchemaCheck {
  public:
   explicit SchemaCheck(json schema) : root_(std::move(schema)) {}
@@ -50,7 +52,14 @@ class SchemaCheck {
     return root_["$defs"][ref.substr(prefix.size())];
   }
 
-  static bool has_type(json const& value, std::string const& type) {
+  static bool has_type(json const& value, json const& types) {
+    if (types.is_array()) {
+      return std::any_of(types.begin(), types.end(),
+                         [&](json const& type) { return has_type(value, type); });
+    }
+    auto const type = types.get<std::string>();
+    if (type == "null")
+      return value.is_null();
     if (type == "object")
       return value.is_object();
     if (type == "array")
@@ -69,8 +78,12 @@ class SchemaCheck {
   void visit(json const& raw_schema, json const& value, std::string const& path) {
     auto const& schema = resolve(raw_schema);
     if (schema.contains("type") && !has_type(value, schema["type"])) {
-      errors_.push_back(path + ": not of type " + schema["type"].get<std::string>());
+      errors_.push_back(path + ": not of type " + schema["type"].dump());
       return;
+    }
+    if (schema.contains("enum") &&
+        std::find(schema["enum"].begin(), schema["enum"].end(), value) == schema["enum"].end()) {
+      errors_.push_back(path + ": not one of " + schema["enum"].dump());
     }
     if (schema.contains("const") && value != schema["const"]) {
       errors_.push_back(path + ": not " + schema["const"].dump());
@@ -147,8 +160,10 @@ TEST(JsonWriter, WritesDerivedStatistics) {
 
   EXPECT_EQ(doc["latency_ms"]["send_to_delivered"]["p90"], model.latency.send_to_delivered.p90_ms);
   EXPECT_EQ(doc["throughput"]["delivered"], model.throughput.delivered);
-  auto const rates = rates_per_second(model.throughput, 600'000);
-  EXPECT_DOUBLE_EQ(doc["throughput"]["per_virtual_second"]["sent"].get<double>(), rates.sent);
+  auto const rates = virtual_rates(model.throughput);
+  EXPECT_DOUBLE_EQ(doc["throughput"]["per_virtual_second"]["sent"].get<double>(), *rates.sent);
+  EXPECT_EQ(doc["throughput"]["virtual_window_ms"]["sent"],
+            *model.throughput.last_sent_ms - *model.throughput.first_admitted_ms);
   EXPECT_EQ(doc["transitions"].size(), model.transitions.size());
   EXPECT_EQ(doc["transitions"][0]["from"], model.transitions[0].from);
   EXPECT_EQ(doc["time_series"]["bucket_ms"], model.time_series.bucket_ms);
@@ -173,8 +188,49 @@ TEST(JsonWriter, SchemaCheckCatchesViolations) {
 
   EXPECT_THAT(schema.check(doc),
               ElementsAre("$.scenarios[0]: missing latency_ms",
-                          "$.scenarios[1].status_counts.sent: not of type integer",
+                          "$.scenarios[1].status_counts.sent: not of type \"integer\"",
                           "$.surprise: not allowed"));
+}
+
+TEST(JsonWriter, NoVirtualTimeElapsedIsNullNotInfinity) {
+  RunReport run;
+  run.scenarios.push_back(ScenarioReport{.name = "instant"});
+  run.scenarios[0].timelines = {{.message_id = "1",
+                                 .final_status = "sent",
+                                 .events = {{5, "", "queued", ""}, {5, "accepted", "sent", ""}}}};
+  derive_from_timelines(run.scenarios[0]);
+
+  auto const doc = parse_written(run);
+  auto const& throughput = doc["scenarios"][0]["throughput"];
+
+  EXPECT_TRUE(throughput["per_virtual_second"]["sent"].is_null());
+  EXPECT_EQ(throughput["per_virtual_second"]["delivered"], 0.0);
+  EXPECT_EQ(throughput["virtual_window_ms"]["sent"], 0);
+  EXPECT_TRUE(throughput["virtual_window_ms"]["delivered"].is_null());
+  EXPECT_THAT(SchemaCheck(load_schema()).check(doc), IsEmpty());
+}
+
+TEST(JsonWriter, WritesStepLabelsErrorKindsAndAMissingRunSeedAsNull) {
+  auto run = make_sample_run();
+  run.seed.reset();
+  run.scenarios[1].expectations[0].step_label = "after the outage";
+  run.scenarios[1].error = "steps[3].set_policy: refused";
+  run.scenarios[1].error_kind = std::string(kInputError);
+
+  auto const doc = parse_written(run);
+
+  EXPECT_TRUE(doc["seed"].is_null());
+  EXPECT_EQ(doc["scenarios"][1]["seed"], 7);
+  EXPECT_EQ(doc["scenarios"][1]["expectations"][0]["step_label"], "after the outage");
+  EXPECT_EQ(doc["scenarios"][1]["expectations"][1]["step_label"], "");
+  EXPECT_EQ(doc["scenarios"][1]["error_kind"], "input");
+  EXPECT_EQ(doc["scenarios"][0]["error_kind"], "");
+  EXPECT_THAT(SchemaCheck(load_schema()).check(doc), IsEmpty());
+
+  auto broken = doc;
+  broken["scenarios"][0]["error_kind"] = "oops";
+  EXPECT_THAT(SchemaCheck(load_schema()).check(broken),
+              ElementsAre("$.scenarios[0].error_kind: not one of [\"\",\"input\",\"run\"]"));
 }
 
 TEST(JsonWriter, EveryWallClockFieldSitsUnderWall) {

@@ -55,7 +55,29 @@ TEST(JunitWriter, HasOneTestcasePerExpectation) {
   auto const cases = suite->find_all("testcase");
   ASSERT_EQ(cases.size(), 3u);
   EXPECT_EQ(cases[1]->attributes.at("classname"), kHostileName);
-  EXPECT_EQ(cases[1]->attributes.at("name"), "blocked count <exact>");
+  EXPECT_EQ(cases[1]->attributes.at("name"), "step 2: blocked count <exact>");
+}
+
+TEST(JunitWriter, CaseNamesCarryTheStepAndAreUniqueWithinASuite) {
+  RunReport run;
+  run.scenarios.push_back(ScenarioReport{
+      .name = "last contacted",
+      .passed = true,
+      .expectations = {{2, "last_contacted.1", true, "unset", "unset", ""},
+                       {4, "last_contacted.1", true, "set", "set", "", "after compose"},
+                       {4, "history.1[0].raw", true, "[a]", "[a]", "", "after compose"},
+                       {4, "history.1[0].raw", true, "[a]", "[a]", "", "after compose"}}});
+
+  auto const root = parse_or_fail(render(run));
+
+  std::vector<std::string> names;
+  for (auto const* testcase : root.find_all("testcase")) {
+    names.push_back(testcase->attributes.at("name"));
+  }
+  EXPECT_THAT(names, ::testing::ElementsAre("step 2: last_contacted.1",
+                                            "step 4 (after compose): last_contacted.1",
+                                            "step 4 (after compose): history.1[0].raw",
+                                            "step 4 (after compose): history.1[0].raw #2"));
 }
 
 TEST(JunitWriter, FailureCarriesExpectedAndActual) {
@@ -66,9 +88,9 @@ TEST(JunitWriter, FailureCarriesExpectedAndActual) {
   EXPECT_EQ(failures[0]->attributes.at("message"), "expected 12, actual 9");
   EXPECT_EQ(failures[0]->attributes.at("type"), "expectation");
   EXPECT_EQ(failures[0]->text,
-            "step: 2\nexpected: 12\nactual: 9\ndetail: candidate_daily_limit counted 9 & not 12");
+            "step 2\nexpected: 12\nactual: 9\ndetail: candidate_daily_limit counted 9 & not 12");
   EXPECT_EQ(failures[1]->text,
-            "step: 5\nexpected: delivered\nactual: failed\ndetail: error 30003 \"unreachable\"");
+            "step 5\nexpected: delivered\nactual: failed\ndetail: error 30003 \"unreachable\"");
 }
 
 TEST(JunitWriter, ScenarioErrorBecomesAnErrorCase) {

@@ -167,6 +167,83 @@ TEST(Report, ThroughputCountsAdmittedSentDelivered) {
   EXPECT_DOUBLE_EQ(rates_per_second(throughput, 0).sent, 0);
 }
 
+TEST(Report, VirtualRatesSpanTheMessagesOwnActivity) {
+  auto const throughput = compute_throughput(three_messages());
+
+  // Admitted at 1 s and 2 s; first sent at 1.25 s and 2.4 s; delivered at 3 s.
+  EXPECT_EQ(throughput.first_admitted_ms, 1'000);
+  EXPECT_EQ(throughput.last_admitted_ms, 2'000);
+  EXPECT_EQ(throughput.last_sent_ms, 2'400);
+  EXPECT_EQ(throughput.last_delivered_ms, 3'000);
+
+  // Whatever the scenario waited for afterwards does not dilute the rates.
+  auto const rates = virtual_rates(throughput);
+  EXPECT_DOUBLE_EQ(*rates.admitted, 2.0);   // 2 in 1 s
+  EXPECT_DOUBLE_EQ(*rates.sent, 1.429);     // 2 in 1.4 s, to a thousandth
+  EXPECT_DOUBLE_EQ(*rates.delivered, 0.5);  // 1 in 2 s
+}
+
+TEST(Report, VirtualRateOfOneInstantHasNoValue) {
+  auto const throughput = compute_throughput({timeline("a", {{7, "", "queued", ""}}, "queued"),
+                                              timeline("b", {{7, "", "queued", ""}}, "queued")});
+
+  auto const rates = virtual_rates(throughput);
+
+  EXPECT_EQ(rates.admitted, std::nullopt);  // two admissions, no time between them
+  EXPECT_EQ(rates.sent, 0.0);               // nothing sent: a rate of 0, not "no value"
+  EXPECT_EQ(rate_over(3, 0), std::nullopt);
+  EXPECT_EQ(rate_over(3, std::nullopt), std::nullopt);
+  EXPECT_EQ(rate_over(0, std::nullopt), 0.0);
+  EXPECT_EQ(rate_over(3, 1'500), 2.0);
+}
+
+TEST(Report, FormatsRatesInAReadableUnit) {
+  EXPECT_EQ(format_rate(12.5), "12.5 per second");
+  EXPECT_EQ(format_rate(0.05), "3.0 per minute");
+  EXPECT_EQ(format_rate(1.0 / 7200), "0.5 per hour");
+  EXPECT_EQ(format_rate(0), "0.0 per second");
+}
+
+TEST(Report, DerivedTimeSeriesSpansTheEventsNotTheRun) {
+  // Retries over 9 s in a scenario that then waits 30 minutes: the buckets
+  // follow the 9 s of traffic, so its shape shows.
+  ScenarioReport scenario{.name = "s", .virtual_start_ms = 0, .virtual_end_ms = 1'800'000};
+  for (int i = 0; i < 10; ++i) {
+    scenario.timelines.push_back(timeline(
+        std::to_string(i), {{0, "", "queued", ""}, {i * 1'000, "accepted", "sent", ""}}, "sent"));
+  }
+
+  derive_from_timelines(scenario);
+
+  auto const& series = scenario.time_series;
+  EXPECT_EQ(series.bucket_ms, 500);
+  ASSERT_EQ(series.buckets.size(), 19u);
+  std::size_t buckets_with_sends = 0;
+  for (auto const& bucket : series.buckets) {
+    buckets_with_sends += bucket.entered.count("sent");
+  }
+  EXPECT_EQ(buckets_with_sends, 10u);
+}
+
+TEST(Report, ExpectationNamesCarryTheStepAndStayUnique) {
+  ScenarioReport scenario;
+  scenario.expectations = {{1, "total", true, "1", "1", ""},
+                           {3, "total", true, "1", "1", "", "after restart"},
+                           {3, "total", true, "1", "1", "", "after restart"}};
+
+  EXPECT_THAT(expectation_names(scenario),
+              ElementsAre("step 1: total", "step 3 (after restart): total",
+                          "step 3 (after restart): total #2"));
+}
+
+TEST(Report, RunHadInputErrorLooksAtEveryScenario) {
+  RunReport run;
+  run.scenarios.push_back(ScenarioReport{.error = "x", .error_kind = std::string(kRunError)});
+  EXPECT_FALSE(run_had_input_error(run));
+  run.scenarios.push_back(ScenarioReport{.error = "y", .error_kind = std::string(kInputError)});
+  EXPECT_TRUE(run_had_input_error(run));
+}
+
 TEST(Report, DeriveKeepsCountsTheRunnerSet) {
   ScenarioReport scenario{.name = "s", .virtual_start_ms = 0, .virtual_end_ms = 10'000};
   scenario.timelines = three_messages();
@@ -201,7 +278,7 @@ TEST(Report, StripTimingClearsOnlyWallClockFields) {
   EXPECT_EQ(run.wall_ms, 0);
   EXPECT_EQ(run.scenarios[0].wall_ms, 0);
   EXPECT_EQ(run.scenarios[0].virtual_end_ms, 9);
-  EXPECT_EQ(run.seed, 3u);
+  EXPECT_EQ(run.seed, std::optional<std::uint64_t>(3));
 }
 
 TEST(Report, RunPassesOnlyWhenEveryScenarioPasses) {
