@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -17,6 +18,9 @@
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
+#include "core/policy/phone_number.hpp"
+#include "core/policy/send_policy.hpp"
+#include "scenarios/csv_table.hpp"
 #include "scenarios/generator.hpp"
 #include "scenarios/time_text.hpp"
 
@@ -124,6 +128,13 @@ int flow_depth(std::string_view text) {
   return deepest;
 }
 
+/// A value with the place it was written (inline in the scenario or in a CSV cell).
+struct Located {
+  std::string value;
+  SourceMark mark;
+  std::string path;
+};
+
 /// Walks YAML nodes along the scenario's shape and records every problem.
 class Reader {
  public:
@@ -133,12 +144,35 @@ class Reader {
     Handler read;
     bool required = false;
   };
+  /// The canonical form of a key in a mapping of free keys (a status name, a
+  /// candidate id); nullopt when the key is refused (reported by the callee).
+  using KeyReader =
+      std::function<std::optional<std::string>(YAML::Node const& key, std::string const& path)>;
+  using EntryHandler = std::function<void(std::string const& key, YAML::Node const& key_node,
+                                          YAML::Node const& value, std::string const& path)>;
+  using Check = std::function<std::optional<std::string>(std::string const&)>;
 
   Reader(std::string file, std::string base_dir)
-      : file_(std::move(file)), base_dir_(std::move(base_dir)) {}
+      : file_(std::move(file)), base_dir_(std::move(base_dir)) {
+    file_rank_[file_] = 0;
+  }
 
   std::vector<Diagnostic>& errors() { return errors_; }
   std::string const& file() const { return file_; }
+
+  /// Diagnostics ordered by file (the scenario first, then each CSV file in the
+  /// order the scenario names them), then by line and column, so that the
+  /// errors of two files never interleave.
+  void sort_errors() {
+    auto rank = [&](std::string const& file) {
+      auto const it = file_rank_.find(file);
+      return it == file_rank_.end() ? file_rank_.size() : it->second;
+    };
+    std::stable_sort(errors_.begin(), errors_.end(), [&](Diagnostic const& a, Diagnostic const& b) {
+      return std::tuple(rank(a.mark.file), a.mark.line, a.mark.column) <
+             std::tuple(rank(b.mark.file), b.mark.line, b.mark.column);
+    });
+  }
 
   SourceMark mark(YAML::Node const& node) const {
     YAML::Mark const m = node.Mark();
@@ -159,8 +193,9 @@ class Reader {
     error(mark(node), path, std::move(message));
   }
 
-  /// Reads a mapping: unknown and repeated keys are errors, required keys
-  /// must be present, and each present key's handler runs in file order.
+  /// Reads a mapping of known keys: unknown and repeated keys are errors,
+  /// required keys must be present, and each present key's handler runs in file
+  /// order.
   bool map(YAML::Node const& node, std::string const& path, std::vector<Field> const& fields) {
     if (!node.IsMap()) {
       error(node, path, fmt::format("expected a mapping; got {}", describe(node)));
@@ -171,7 +206,7 @@ class Reader {
       known.push_back(f.key);
     }
 
-    std::set<std::string> seen;
+    std::map<std::string, SourceMark> seen;
     for (auto it = node.begin(); it != node.end(); ++it) {
       YAML::Node const key = it->first;
       if (!key.IsScalar()) {
@@ -179,8 +214,7 @@ class Reader {
         continue;
       }
       std::string const& name = key.Scalar();
-      if (!seen.insert(name).second) {
-        error(key, join(path, name), "appears twice in the same mapping");
+      if (!first_time(seen, name, key, join(path, name))) {
         continue;
       }
       auto field =
@@ -196,6 +230,33 @@ class Reader {
       if (f.required && seen.count(f.key) == 0) {
         error(node, join(path, f.key), "is required but missing");
       }
+    }
+    return true;
+  }
+
+  /// Reads a mapping of free keys (status names, candidate ids, regions, tokens).
+  /// `key_of` checks a key and gives its canonical form; two keys of the same
+  /// canonical form ("sent" and "SENT", "1" and "01") are an error naming both
+  /// places. `read` runs for each accepted entry, in file order.
+  bool entries(YAML::Node const& node, std::string const& path, std::string_view expected,
+               KeyReader const& key_of, EntryHandler const& read) {
+    if (!node.IsMap()) {
+      error(node, path, fmt::format("expected {}; got {}", expected, describe(node)));
+      return false;
+    }
+    std::map<std::string, SourceMark> seen;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      YAML::Node const key = it->first;
+      if (!key.IsScalar()) {
+        error(key, path, fmt::format("keys must be plain names; got {}", describe(key)));
+        continue;
+      }
+      std::string const key_path = join(path, key.Scalar());
+      auto canonical = key_of(key, key_path);
+      if (!canonical || !first_time(seen, *canonical, key, key_path)) {
+        continue;
+      }
+      read(*canonical, key, it->second, key_path);
     }
     return true;
   }
@@ -298,6 +359,17 @@ class Reader {
     std::optional<Duration> value;
     if (node.IsScalar()) {
       value = parse_duration(node.Scalar());
+      bool const too_large = value ? std::chrono::abs(*value) > kMaxScenarioDuration
+                                   : is_duration_too_large(node.Scalar());
+      if (too_large) {
+        error(
+            node, path,
+            fmt::format(
+                "duration {} is too large; at most {} ({} days)", quote(node.Scalar()),
+                format_duration(kMaxScenarioDuration),
+                std::chrono::duration_cast<std::chrono::hours>(kMaxScenarioDuration).count() / 24));
+        return std::nullopt;
+      }
     }
     if (!value || (!allow_negative && value->count() < 0)) {
       error(node, path,
@@ -321,9 +393,11 @@ class Reader {
     return value;
   }
 
-  /// A scalar that must be one of `options` (compared ignoring case).
-  std::optional<std::string> one_of(YAML::Node const& node, std::string const& path,
-                                    std::vector<std::string> const& options) {
+  /// A scalar that must be one of `options` (compared ignoring case). `hint`,
+  /// when given, says why a known but refused value is refused.
+  std::optional<std::string> one_of(
+      YAML::Node const& node, std::string const& path, std::vector<std::string> const& options,
+      std::function<std::string(std::string const&)> const& hint = nullptr) {
     if (node.IsScalar()) {
       std::string const v = lower(node.Scalar());
       if (std::find(options.begin(), options.end(), v) != options.end()) {
@@ -335,7 +409,10 @@ class Reader {
       expected += expected.empty() ? o : ", " + o;
     }
     std::string message = fmt::format("expected one of {}; got {}", expected, describe(node));
-    if (node.IsScalar()) {
+    std::string const why = node.IsScalar() && hint ? hint(lower(node.Scalar())) : "";
+    if (!why.empty()) {
+      message += fmt::format(" ({})", why);
+    } else if (node.IsScalar()) {
       std::string const suggestion = closest_key(lower(node.Scalar()), options);
       if (!suggestion.empty()) {
         message += fmt::format(" (did you mean {}?)", quote(suggestion));
@@ -346,11 +423,10 @@ class Reader {
   }
 
   /// Values given inline, or read from CSV files: a list whose items are text
-  /// or {file: path, header: name}. `check` validates each value.
-  std::optional<std::vector<std::string>> values(
-      YAML::Node const& node, std::string const& path,
-      std::function<std::optional<std::string>(std::string const&)> const& check) {
-    std::vector<std::string> out;
+  /// or {file: path, header: column}. `check` validates each value.
+  std::optional<std::vector<Located>> values(YAML::Node const& node, std::string const& path,
+                                             Check const& check) {
+    std::vector<Located> out;
     bool ok = list(node, path, [&](YAML::Node const& item, std::string const& item_path) {
       if (item.IsMap()) {
         read_csv_item(item, item_path, check, out);
@@ -364,7 +440,7 @@ class Reader {
         error(item, item_path, *problem);
         return;
       }
-      out.push_back(*value);
+      out.push_back(Located{*value, mark(item), item_path});
     });
     if (!ok) {
       return std::nullopt;
@@ -402,14 +478,24 @@ class Reader {
   }
 
  private:
-  void read_csv_item(YAML::Node const& item, std::string const& path,
-                     std::function<std::optional<std::string>(std::string const&)> const& check,
-                     std::vector<std::string>& out) {
+  /// Records `name` as seen; a repeat is an error naming both places.
+  bool first_time(std::map<std::string, SourceMark>& seen, std::string const& name,
+                  YAML::Node const& key, std::string const& path) {
+    auto const [it, inserted] = seen.emplace(name, mark(key));
+    if (!inserted) {
+      error(key, path,
+            fmt::format("appears twice in the same mapping (first at {})", it->second.to_string()));
+    }
+    return inserted;
+  }
+
+  void read_csv_item(YAML::Node const& item, std::string const& path, Check const& check,
+                     std::vector<Located>& out) {
     std::optional<std::string> file;
     std::optional<std::string> header;
     map(item, path,
         {{"file", [&](auto const& n, auto const& p) { file = nonempty(n, p); }, true},
-         {"header", [&](auto const& n, auto const& p) { header = string(n, p); }}});
+         {"header", [&](auto const& n, auto const& p) { header = nonempty(n, p); }}});
     if (!file) {
       return;
     }
@@ -418,86 +504,75 @@ class Reader {
     if (full.is_relative() && !base_dir_.empty()) {
       full = fs::path(base_dir_) / full;
     }
+    YAML::Node const file_node = item["file"];
+    std::string const file_path = join(path, "file");
     // Devices and pipes (/dev/zero, a FIFO) would never end, and a list larger than
     // the policy accepts is a mistake: refuse both before reading.
     std::error_code ec;
     if (fs::exists(full, ec) && !fs::is_regular_file(full, ec)) {
-      error(item["file"], join(path, "file"),
+      error(file_node, file_path,
             fmt::format("CSV file {} is not a regular file", quote(full.string())));
       return;
     }
     if (auto const size = fs::file_size(full, ec); !ec && size > kMaxCsvBytes) {
-      error(item["file"], join(path, "file"),
+      error(file_node, file_path,
             fmt::format("CSV file {} has {} bytes; at most {} are read", quote(full.string()), size,
                         kMaxCsvBytes));
       return;
     }
-    std::ifstream in(full);
+    std::ifstream in(full, std::ios::binary);
     if (!in) {
-      error(item["file"], join(path, "file"),
-            fmt::format("cannot read CSV file {}", quote(full.string())));
+      error(file_node, file_path, fmt::format("cannot read CSV file {}", quote(full.string())));
       return;
     }
+    std::ostringstream text;
+    text << in.rdbuf();
 
-    std::string line;
-    int line_no = 0;
-    while (std::getline(in, line)) {
-      ++line_no;
-      if (!line.empty() && line.back() == '\r') {
-        line.pop_back();
-      }
-      std::string value = unquote_csv(line);
-      value.erase(0, value.find_first_not_of(" \t"));
-      value.erase(value.find_last_not_of(" \t") + 1);
-      if (value.empty() || (line_no == 1 && header && value == *header)) {
+    // The CSV file's problems are reported at their cells, with the scenario
+    // place that named the file so the reader knows which list they belong to.
+    std::string const csv_name = full.string();
+    file_rank_.emplace(csv_name, file_rank_.size());
+    std::string const named_at =
+        fmt::format(" (CSV file named at {})", mark(file_node).to_string());
+    CsvColumn const column = pick_csv_column(parse_csv_table(text.str()), header);
+    for (CsvProblem const& problem : column.problems) {
+      error(SourceMark{csv_name, problem.line, problem.column}, path, problem.message + named_at);
+    }
+    for (CsvCell const& cell : column.values) {
+      SourceMark const at{csv_name, cell.line, cell.column};
+      if (auto problem = check(cell.value)) {
+        error(at, path, *problem + named_at);
         continue;
       }
-      if (auto problem = check(value)) {
-        error(SourceMark{full.string(), line_no, 1}, path, *problem);
-        continue;
-      }
-      out.push_back(value);
+      out.push_back(Located{cell.value, at, path});
     }
-  }
-
-  /// One CSV column: "a ""b""" -> a "b"; an unquoted value is taken as it is.
-  static std::string unquote_csv(std::string const& line) {
-    std::size_t const first = line.find_first_not_of(" \t");
-    if (first == std::string::npos || line[first] != '"') {
-      return line;
-    }
-    std::string out;
-    for (std::size_t i = first + 1; i < line.size(); ++i) {
-      if (line[i] == '"') {
-        if (i + 1 < line.size() && line[i + 1] == '"') {
-          out += '"';
-          ++i;
-          continue;
-        }
-        break;
-      }
-      out += line[i];
-    }
-    return out;
   }
 
   std::string file_;
   std::string base_dir_;
   std::vector<Diagnostic> errors_;
+  std::map<std::string, std::size_t> file_rank_;
 };
 
 // Field checks ---------------------------------------------------------------
 
 std::optional<std::string> check_region(std::string const& value) {
-  bool const ok = value.size() == 2 && std::isupper(static_cast<unsigned char>(value[0])) != 0 &&
-                  std::isupper(static_cast<unsigned char>(value[1])) != 0;
-  if (ok) {
-    return std::nullopt;
+  bool const shaped = value.size() == 2 &&
+                      std::isupper(static_cast<unsigned char>(value[0])) != 0 &&
+                      std::isupper(static_cast<unsigned char>(value[1])) != 0;
+  if (!shaped) {
+    return fmt::format("expected a two-letter upper-case region code such as US or GB; got {}",
+                       quote(value));
   }
-  return fmt::format("expected a two-letter upper-case region code such as US or GB; got {}",
-                     quote(value));
+  if (!policy::is_known_region(value)) {
+    return fmt::format("{} is not a region code (ISO 3166-1 alpha-2, such as US or GB)",
+                       quote(value));
+  }
+  return std::nullopt;
 }
 
+/// The shape of a phone number; whether it is a possible number of its country
+/// is checked once the policy's default region is known (check_policies).
 std::optional<std::string> check_number(std::string const& value) {
   bool has_digit = false;
   for (char c : value) {
@@ -511,6 +586,21 @@ std::optional<std::string> check_number(std::string const& value) {
     return fmt::format("expected a phone number such as +14155550100; got {}", quote(value));
   }
   return std::nullopt;
+}
+
+/// The fakes deliver inbound SMS only from numbers in E.164.
+std::optional<std::string> check_e164(std::string const& value) {
+  bool ok = value.size() >= 3 && value.size() <= 16 && value[0] == '+' && value[1] != '0';
+  for (std::size_t i = 1; ok && i < value.size(); ++i) {
+    ok = std::isdigit(static_cast<unsigned char>(value[i])) != 0;
+  }
+  if (ok) {
+    return std::nullopt;
+  }
+  return fmt::format(
+      "expected a number in E.164 such as +14155550100 (+, then 2 to 15 digits); "
+      "got {}",
+      quote(value));
 }
 
 std::optional<std::string> check_pattern(std::string const& value) {
@@ -527,29 +617,89 @@ std::vector<std::string> names_of(std::initializer_list<char const*> names) {
   return {names.begin(), names.end()};
 }
 
-/// Results each provider kind can produce.
+std::string joined(std::vector<std::string> const& items) {
+  std::string out;
+  for (std::string const& item : items) {
+    out += out.empty() ? item : ", " + item;
+  }
+  return out;
+}
+
+/// Results each provider kind's fake can produce.
 std::vector<std::string> outcome_results(domain::ProviderKind kind) {
   switch (kind) {
     case domain::ProviderKind::kTwilio:
       return names_of({"delivered", "undelivered", "failed", "sent"});
     case domain::ProviderKind::kSyniverse:
-      return names_of({"delivered", "failed", "expired", "sent", "rejected"});
-    default:
+      return names_of({"delivered", "failed", "expired"});
+    case domain::ProviderKind::kSmtp:
       return names_of({"sent", "rejected"});
+    default:
+      return names_of({"sent"});
   }
 }
 
-/// Raw statuses whose callbacks can be delayed, per provider kind.
-std::vector<std::string> callback_statuses(domain::ProviderKind kind) {
+/// Why a result another provider knows is not offered by this one's fake.
+std::string outcome_hint(domain::ProviderKind kind, std::string const& result) {
+  auto const name = domain::to_string(kind);
+  if (result == "rejected" && kind != domain::ProviderKind::kSmtp) {
+    return fmt::format(
+        "the {} fake accepts every well-formed send; script refusals with faults.bursts", name);
+  }
+  if (kind == domain::ProviderKind::kSyniverse && result == "sent") {
+    return "the syniverse fake always reports a final state (delivered, failed or expired)";
+  }
+  if (kind == domain::ProviderKind::kGeneric) {
+    return "the generic provider sends no delivery reports, so its messages stay sent";
+  }
+  return {};
+}
+
+/// Outcomes that carry an error code, per provider kind.
+bool takes_error_code(domain::ProviderKind kind, std::string const& result) {
   switch (kind) {
     case domain::ProviderKind::kTwilio:
-      return names_of({"queued", "sent", "delivered", "undelivered", "failed"});
+      return result == "undelivered" || result == "failed";
     case domain::ProviderKind::kSyniverse:
-      return names_of({"sent", "delivered", "failed", "expired"});
+      return result == "failed";
+    case domain::ProviderKind::kSmtp:
+      return result == "rejected";
+    default:
+      return false;
+  }
+}
+
+/// Raw statuses whose callbacks can be delayed, per provider kind, and the
+/// delay of the fake each one sets (statuses that share a delay are refused
+/// together with different values).
+std::vector<std::pair<std::string, std::string>> callback_delay_keys(domain::ProviderKind kind) {
+  switch (kind) {
+    case domain::ProviderKind::kTwilio:
+      return {{"queued", "queued"},
+              {"sent", "sent"},
+              {"failed", "sent"},
+              {"delivered", "final"},
+              {"undelivered", "final"}};
+    case domain::ProviderKind::kSyniverse:
+      return {{"sent", "sent"}, {"delivered", "final"}, {"failed", "final"}, {"expired", "final"}};
     default:
       return {};
   }
 }
+
+/// Places of the keys a fault mapping gave, for checks that need the provider.
+struct FaultMarks {
+  SourceMark node;
+  std::optional<SourceMark> latency;
+  std::optional<SourceMark> bursts;
+  std::optional<SourceMark> reset_requests;
+  /// The callback shares given: key name and place.
+  std::vector<std::pair<std::string, SourceMark>> shares;
+  /// Per burst read (FaultSpec::bursts), its place and its index in the list.
+  std::vector<std::pair<SourceMark, std::size_t>> burst_marks;
+  /// Items in the bursts list, read or not.
+  std::size_t burst_items = 0;
+};
 
 // Sections -----------------------------------------------------------------
 
@@ -570,7 +720,11 @@ class ScenarioReader {
           }},
          {"tags", [&](auto const& n, auto const& p) { read_tags(n, p, s_.tags); }},
          {"clock", [&](auto const& n, auto const& p) { read_clock(n, p); }},
-         {"policy", [&](auto const& n, auto const& p) { read_policy(n, p, s_.policy, true); }},
+         {"policy",
+          [&](auto const& n, auto const& p) {
+            policy_stages_.push_back(PolicyStage{.mark = r_.mark(n), .path = p});
+            read_policy(n, p, s_.policy, policy_stages_.back());
+          }},
          {"providers", [&](auto const& n, auto const& p) { read_providers(n, p); }},
          {"candidates", [&](auto const& n, auto const& p) { read_candidates(n, p); }},
          {"steps", [&](auto const& n, auto const& p) { read_steps(n, p); }, true}});
@@ -578,11 +732,41 @@ class ScenarioReader {
   }
 
  private:
+  /// The rules in force from one point of the run on: the top-level policy, or
+  /// a set_policy step. Kept to check the merged rules with the core's policy.
+  struct PolicyStage {
+    SourceMark mark;
+    std::string path;
+    /// Index in s_.steps; nullopt for the top-level policy.
+    std::optional<std::size_t> step;
+    /// The blocked numbers this stage sets, with their places.
+    std::optional<std::vector<Located>> numbers;
+    std::optional<SourceMark> default_region;
+  };
+
+  /// A fault mapping, checked once the provider of its channel is known.
+  struct FaultUse {
+    domain::Channel channel;
+    /// True for set_faults, false for providers.*.faults.
+    bool in_step = false;
+    std::string path;
+    FaultSpec spec;
+    FaultMarks marks;
+  };
+
   template <class T>
   static void assign(T& target, std::optional<T> value) {
     if (value) {
       target = std::move(*value);
     }
+  }
+
+  static std::vector<std::string> strings(std::optional<std::vector<Located>> const& located) {
+    std::vector<std::string> out;
+    for (Located const& l : *located) {
+      out.push_back(l.value);
+    }
+    return out;
   }
 
   void read_tags(YAML::Node const& node, std::string const& path, std::vector<std::string>& out) {
@@ -596,21 +780,22 @@ class ScenarioReader {
     r_.map(node, path,
            {{"start", [&](auto const& n, auto const& p) { assign(s_.clock.start, r_.time(n, p)); }},
             {"day_start_offset", [&](auto const& n, auto const& p) {
-               auto d = r_.duration(n, p, true);
-               if (d && std::chrono::abs(*d) >= std::chrono::hours(24)) {
-                 r_.error(n, p,
-                          fmt::format("expected an offset within a day (-23h59m to 23h59m); "
-                                      "got {}",
-                                      describe(n)));
-                 return;
+               if (n.IsScalar()) {
+                 auto const d = parse_duration(n.Scalar());
+                 if (d && std::chrono::abs(*d) >= std::chrono::hours(24)) {
+                   r_.error(n, p,
+                            fmt::format("expected an offset within a day (-23h59m to 23h59m); "
+                                        "got {}",
+                                        describe(n)));
+                   return;
+                 }
                }
-               assign(s_.clock.day_start_offset, d);
+               assign(s_.clock.day_start_offset, r_.duration(n, p, true));
              }}});
   }
 
   void read_policy(YAML::Node const& node, std::string const& path, PolicySpec& policy,
-                   bool top_level) {
-    (void)top_level;
+                   PolicyStage& stage) {
     auto limit = [&](YAML::Node const& n, std::string const& p,
                      std::optional<std::optional<std::int64_t>>& out) {
       if (n.IsScalar() && lower(n.Scalar()) == "unlimited") {
@@ -627,15 +812,19 @@ class ScenarioReader {
     r_.map(node, path,
            {{"allowed_countries",
              [&](auto const& n, auto const& p) {
-               policy.allowed_countries = r_.values(n, p, check_region);
+               if (auto v = r_.values(n, p, check_region))
+                 policy.allowed_countries = strings(v);
              }},
             {"blocked_numbers",
              [&](auto const& n, auto const& p) {
-               policy.blocked_numbers = r_.values(n, p, check_number);
+               stage.numbers = r_.values(n, p, check_number);
+               if (stage.numbers)
+                 policy.blocked_numbers = strings(stage.numbers);
              }},
             {"blocked_patterns",
              [&](auto const& n, auto const& p) {
-               policy.blocked_patterns = r_.values(n, p, check_pattern);
+               if (auto v = r_.values(n, p, check_pattern))
+                 policy.blocked_patterns = strings(v);
              }},
             {"candidate_daily_limit",
              [&](auto const& n, auto const& p) { limit(n, p, policy.candidate_daily_limit); }},
@@ -648,6 +837,7 @@ class ScenarioReader {
                  return;
                }
                policy.default_region = v;
+               stage.default_region = r_.mark(n);
              }}});
   }
 
@@ -655,14 +845,16 @@ class ScenarioReader {
     r_.map(node, path,
            {{"sms",
              [&](auto const& n, auto const& p) {
-               s_.providers.sms = read_provider(n, p, {"twilio", "syniverse", "generic"});
+               s_.providers.sms =
+                   read_provider(n, p, domain::Channel::kSms, {"twilio", "syniverse", "generic"});
              }},
             {"email", [&](auto const& n, auto const& p) {
-               s_.providers.email = read_provider(n, p, {"smtp"});
+               s_.providers.email = read_provider(n, p, domain::Channel::kEmail, {"smtp"});
              }}});
   }
 
   std::optional<ProviderSpec> read_provider(YAML::Node const& node, std::string const& path,
+                                            domain::Channel channel,
                                             std::vector<std::string> const& kinds) {
     // The kind decides which outcomes and callbacks are valid, so read it first.
     if (!node.IsMap()) {
@@ -678,6 +870,7 @@ class ScenarioReader {
       }
     }
     bool const has_kind = static_cast<bool>(node["kind"]);
+    std::optional<FaultUse> faults;
     r_.map(node, path,
            {{"kind", [](auto const&, auto const&) {}, true},
             {"outcomes",
@@ -690,7 +883,11 @@ class ScenarioReader {
                if (kind_ok)
                  read_callback_delays(n, p, spec);
              }},
-            {"faults", [&](auto const& n, auto const& p) { spec.faults = read_faults(n, p); }},
+            {"faults",
+             [&](auto const& n, auto const& p) {
+               faults = read_faults(n, p, channel, false);
+               spec.faults = faults->spec;
+             }},
             {"account_sid",
              [&](auto const& n, auto const& p) { assign(spec.account_sid, r_.string(n, p)); }},
             {"auth_token",
@@ -700,6 +897,9 @@ class ScenarioReader {
              }}});
     if (!has_kind || !kind_ok) {
       return std::nullopt;
+    }
+    if (faults) {
+      fault_uses_.push_back(std::move(*faults));
     }
     if (spec.outcomes.empty()) {
       bool const callbacks = spec.kind == domain::ProviderKind::kTwilio ||
@@ -712,13 +912,20 @@ class ScenarioReader {
   void read_outcomes(YAML::Node const& node, std::string const& path, ProviderSpec& spec) {
     std::vector<std::string> const results = outcome_results(spec.kind);
     double total = 0;
+    // Syniverse draws a failed message's reason uniformly among the codes it
+    // is given, so per-outcome codes are faithful only with equal weights.
+    std::vector<std::pair<OutcomeSpec, SourceMark>> failed;
     r_.list(node, path, [&](auto const& n, auto const& p) {
       OutcomeSpec outcome;
       bool result_ok = false;
+      std::optional<std::pair<YAML::Node, std::string>> code_node;
       r_.map(n, p,
              {{"result",
                [&](auto const& v, auto const& vp) {
-                 if (auto res = r_.one_of(v, vp, results)) {
+                 auto res = r_.one_of(v, vp, results, [&](std::string const& given) {
+                   return outcome_hint(spec.kind, given);
+                 });
+                 if (res) {
                    outcome.result = *res;
                    result_ok = true;
                  }
@@ -727,84 +934,264 @@ class ScenarioReader {
               {"weight", [&](auto const& v,
                              auto const& vp) { assign(outcome.weight, r_.number(v, vp, 0, 1e9)); }},
               {"error_code", [&](auto const& v, auto const& vp) {
-                 assign(outcome.error_code, r_.string(v, vp));
+                 code_node = std::pair(v, vp);
+                 assign(outcome.error_code, r_.nonempty(v, vp));
                }}});
-      if (result_ok) {
-        total += outcome.weight;
-        spec.outcomes.push_back(outcome);
+      if (!result_ok) {
+        return;
       }
+      if (code_node && !outcome.error_code.empty() &&
+          !check_error_code(spec.kind, outcome, code_node->first, code_node->second)) {
+        return;
+      }
+      if (spec.kind == domain::ProviderKind::kSyniverse && outcome.result == "failed") {
+        failed.emplace_back(outcome, r_.mark(n));
+      }
+      total += outcome.weight;
+      spec.outcomes.push_back(outcome);
     });
     if (node.IsSequence() && node.size() > 0 && !spec.outcomes.empty() && total <= 0) {
       r_.error(node, path, "expected at least one outcome with a weight above 0");
     }
+    if (failed.size() > 1) {
+      bool const same_weight = std::all_of(failed.begin(), failed.end(), [&](auto const& f) {
+        return f.first.weight == failed.front().first.weight;
+      });
+      bool const all_coded = std::all_of(failed.begin(), failed.end(),
+                                         [](auto const& f) { return !f.first.error_code.empty(); });
+      if (!same_weight || !all_coded) {
+        r_.error(failed[1].second, path,
+                 "the syniverse fake picks the reason of a failed message evenly among the failed "
+                 "outcomes' codes: give every failed outcome an error_code and the same weight, "
+                 "or use one failed outcome");
+      }
+    }
+  }
+
+  /// Whether `outcome`'s error code fits the provider; reports it when not.
+  bool check_error_code(domain::ProviderKind kind, OutcomeSpec const& outcome,
+                        YAML::Node const& node, std::string const& path) {
+    std::string const kind_name(domain::to_string(kind));
+    if (!takes_error_code(kind, outcome.result)) {
+      std::string which;
+      for (std::string const& r : outcome_results(kind)) {
+        if (takes_error_code(kind, r))
+          which += which.empty() ? r : " and " + r;
+      }
+      r_.error(node, path,
+               which.empty() ? fmt::format("{} outcomes carry no error code", kind_name)
+                             : fmt::format("a {} {} outcome carries no error code; only {} do",
+                                           kind_name, outcome.result, which));
+      return false;
+    }
+    std::string const& code = outcome.error_code;
+    bool const digits = code.size() <= 9 && std::all_of(code.begin(), code.end(), [](char c) {
+                          return std::isdigit(static_cast<unsigned char>(c)) != 0;
+                        });
+    int const value = digits ? std::stoi(code) : 0;
+    switch (kind) {
+      case domain::ProviderKind::kTwilio:
+        if (!digits || value < 1) {
+          r_.error(node, path,
+                   fmt::format("expected a Twilio error code, a number such as 30003; got {}",
+                               quote(code)));
+          return false;
+        }
+        return true;
+      case domain::ProviderKind::kSyniverse:
+        if (!digits || value < 1) {
+          r_.error(node, path,
+                   fmt::format("expected a Syniverse reason code, a number such as 1009; got {}",
+                               quote(code)));
+          return false;
+        }
+        return true;
+      default:
+        if (!digits || value < 500 || value > 599) {
+          r_.error(node, path,
+                   fmt::format("expected a permanent SMTP reply code from 500 to 599 such as 550; "
+                               "got {}",
+                               quote(code)));
+          return false;
+        }
+        return true;
+    }
   }
 
   void read_callback_delays(YAML::Node const& node, std::string const& path, ProviderSpec& spec) {
-    std::vector<std::string> const statuses = callback_statuses(spec.kind);
-    if (statuses.empty()) {
+    auto const keys = callback_delay_keys(spec.kind);
+    if (keys.empty()) {
       r_.error(node, path,
                fmt::format("{} sends no status callbacks; remove callback_delays",
                            domain::to_string(spec.kind)));
       return;
     }
-    if (!node.IsMap()) {
-      r_.error(node, path, fmt::format("expected a mapping; got {}", describe(node)));
-      return;
+    std::vector<std::string> names;
+    for (auto const& [status, delay] : keys) {
+      names.push_back(status);
     }
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      std::string const key_path = join(path, it->first.Scalar());
-      auto status = r_.one_of(it->first, key_path, statuses);
-      auto delay = r_.duration(it->second, key_path);
-      if (status && delay) {
-        spec.callback_delays[*status] = *delay;
+    // Statuses that share one delay of the fake must agree on it.
+    std::map<std::string, std::pair<std::string, Duration>> by_delay;
+    r_.entries(
+        node, path, "a mapping of status to delay",
+        [&](YAML::Node const& key, std::string const& key_path) {
+          return r_.one_of(key, key_path, names);
+        },
+        [&](std::string const& status, YAML::Node const&, YAML::Node const& value,
+            std::string const& key_path) {
+          auto const delay = r_.duration(value, key_path);
+          if (!delay) {
+            return;
+          }
+          std::string const& shared = std::find_if(keys.begin(), keys.end(), [&](auto const& k) {
+                                        return k.first == status;
+                                      })->second;
+          auto const [it, first] = by_delay.emplace(shared, std::pair(status, *delay));
+          if (!first && it->second.second != *delay) {
+            r_.error(value, key_path,
+                     fmt::format("{} and {} share one delay in the {} fake; give them the same "
+                                 "duration or only one of them",
+                                 it->second.first, status, domain::to_string(spec.kind)));
+            return;
+          }
+          spec.callback_delays[status] = *delay;
+        });
+  }
+
+  FaultUse read_faults(YAML::Node const& node, std::string const& path, domain::Channel channel,
+                       bool in_step) {
+    FaultUse use{.channel = channel, .in_step = in_step, .path = path, .spec = {}, .marks = {}};
+    FaultSpec& f = use.spec;
+    FaultMarks& marks = use.marks;
+    marks.node = r_.mark(node);
+    auto share = [&](double& out, char const* name) {
+      return [&, name](auto const& n, auto const& p) {
+        marks.shares.emplace_back(name, r_.mark(n));
+        assign(out, r_.number(n, p, 0, 1));
+      };
+    };
+    r_.map(node, path,
+           {{"bursts",
+             [&](auto const& n, auto const& p) {
+               marks.bursts = r_.mark(n);
+               marks.burst_items = n.IsSequence() ? n.size() : 0;
+               std::size_t index = 0;
+               r_.list(n, p, [&](auto const& b, auto const& bp) {
+                 read_burst(b, bp, index++, channel, f, marks);
+               });
+               check_bursts(f, marks, p);
+             }},
+            {"latency",
+             [&](auto const& n, auto const&) {
+               // Limitation: API latency is refused — the core waits for the answer of a
+               // provider call that the fake holds back until the virtual clock moves, and
+               // the clock moves only once that work has settled, so the run would stall.
+               marks.latency = r_.mark(n);
+             }},
+            {"reset_requests",
+             [&](auto const& n, auto const& p) {
+               marks.reset_requests = r_.mark(n);
+               read_resets(n, p, f);
+             }},
+            {"duplicate_callbacks", share(f.duplicate_callbacks, "duplicate_callbacks")},
+            {"reorder_callbacks", share(f.reorder_callbacks, "reorder_callbacks")},
+            {"drop_callbacks", share(f.drop_callbacks, "drop_callbacks")}});
+    return use;
+  }
+
+  void read_burst(YAML::Node const& node, std::string const& path, std::size_t index,
+                  domain::Channel channel, FaultSpec& f, FaultMarks& marks) {
+    BurstSpec b;
+    b.status = channel == domain::Channel::kEmail ? 421 : 503;
+    bool ok = true;
+    auto const statuses = channel == domain::Channel::kEmail
+                              ? names_of({"421", "451"})
+                              : names_of({"429", "500", "502", "503", "504"});
+    r_.map(node, path,
+           {{"status",
+             [&](auto const& n, auto const& p) {
+               auto v = r_.one_of(n, p, statuses, [&](std::string const&) {
+                 return channel == domain::Channel::kEmail
+                            ? "SMTP bursts answer a temporary SMTP reply code"
+                            : "";
+               });
+               ok = ok && v.has_value();
+               if (v)
+                 b.status = std::stoi(*v);
+             },
+             channel == domain::Channel::kSms},
+            {"start",
+             [&](auto const& n, auto const& p) {
+               auto v = r_.integer(n, p, 1, kMaxFaultRequest);
+               ok = ok && v.has_value();
+               assign(b.start_request, v);
+             }},
+            {"count", [&](auto const& n, auto const& p) {
+               auto v = r_.integer(n, p, 1, kMaxBurstRequests);
+               ok = ok && v.has_value();
+               assign(b.count, v);
+             }}});
+    if (ok && node.IsMap()) {
+      f.bursts.push_back(b);
+      marks.burst_marks.emplace_back(r_.mark(node), index);
+    }
+  }
+
+  /// Bursts of one fault set may not overlap and cover a bounded number of
+  /// requests together.
+  void check_bursts(FaultSpec const& f, FaultMarks const& marks, std::string const& path) {
+    std::vector<std::size_t> order(f.bursts.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      order[i] = i;
+    }
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return f.bursts[a].start_request < f.bursts[b].start_request;
+    });
+    std::int64_t total = 0;
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      BurstSpec const& b = f.bursts[order[k]];
+      total += b.count;
+      if (k == 0) {
+        continue;
+      }
+      BurstSpec const& before = f.bursts[order[k - 1]];
+      std::int64_t const before_end = before.start_request + before.count - 1;
+      if (b.start_request <= before_end) {
+        auto const& [mark, index] = marks.burst_marks[order[k]];
+        r_.error(mark, index_path(path, index),
+                 fmt::format("overlaps the burst at {} (requests {} to {}); bursts may not overlap",
+                             marks.burst_marks[order[k - 1]].first.to_string(),
+                             before.start_request, before_end));
       }
     }
+    if (total > kMaxBurstRequests) {
+      r_.error(*marks.bursts, path,
+               fmt::format("the bursts cover {} requests together; at most {}", total,
+                           kMaxBurstRequests));
+    }
   }
 
-  FaultSpec read_faults(YAML::Node const& node, std::string const& path) {
-    FaultSpec f;
-    auto share = [&](double& out) {
-      return [&](auto const& n, auto const& p) { assign(out, r_.number(n, p, 0, 1)); };
-    };
-    r_.map(
-        node, path,
-        {{"bursts",
-          [&](auto const& n, auto const& p) {
-            r_.list(n, p, [&](auto const& b, auto const& bp) { read_burst(b, bp, f); });
-          }},
-         {"latency", [&](auto const& n, auto const& p) { assign(f.latency, r_.duration(n, p)); }},
-         {"reset_requests",
-          [&](auto const& n, auto const& p) {
-            r_.list(n, p, [&](auto const& v, auto const& vp) {
-              if (auto i = r_.integer(v, vp, 1, INT64_MAX))
-                f.reset_requests.push_back(*i);
-            });
-          }},
-         {"duplicate_callbacks", share(f.duplicate_callbacks)},
-         {"reorder_callbacks", share(f.reorder_callbacks)},
-         {"drop_callbacks", share(f.drop_callbacks)}});
-    return f;
-  }
-
-  void read_burst(YAML::Node const& node, std::string const& path, FaultSpec& f) {
-    BurstSpec b;
-    bool ok = true;
-    r_.map(
-        node, path,
-        {{"status",
-          [&](auto const& n, auto const& p) {
-            auto v = r_.one_of(n, p, names_of({"429", "500", "502", "503", "504"}));
-            ok = ok && v.has_value();
-            if (v)
-              b.http_status = std::stoi(*v);
-          },
-          true},
-         {"start", [&](auto const& n,
-                       auto const& p) { assign(b.start_request, r_.integer(n, p, 1, INT64_MAX)); }},
-         {"count",
-          [&](auto const& n, auto const& p) { assign(b.count, r_.integer(n, p, 1, INT64_MAX)); }}});
-    if (ok) {
-      f.bursts.push_back(b);
+  void read_resets(YAML::Node const& node, std::string const& path, FaultSpec& f) {
+    if (node.IsSequence() && node.size() > kMaxResetRequests) {
+      r_.error(node, path,
+               fmt::format("lists {} requests; at most {}", node.size(), kMaxResetRequests));
+      return;
+    }
+    std::map<std::int64_t, SourceMark> seen;
+    r_.list(node, path, [&](auto const& v, auto const& vp) {
+      auto const i = r_.integer(v, vp, 1, kMaxFaultRequest);
+      if (!i) {
+        return;
+      }
+      auto const [it, first] = seen.emplace(*i, r_.mark(v));
+      if (!first) {
+        r_.error(
+            v, vp,
+            fmt::format("request {} is listed twice (first at {})", *i, it->second.to_string()));
+      }
+    });
+    for (auto const& [request, mark] : seen) {
+      f.reset_requests.push_back(request);
     }
   }
 
@@ -898,32 +1285,26 @@ class ScenarioReader {
   }
 
   void read_countries(YAML::Node const& node, std::string const& path, GenerateSpec& g) {
-    if (!node.IsMap()) {
-      r_.error(
-          node, path,
-          fmt::format("expected a mapping of region to weight (US: 3); got {}", describe(node)));
-      return;
-    }
     std::vector<std::string> const& regions = generator_regions();
     double total = 0;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      std::string const key_path = join(path, it->first.Scalar());
-      std::string const region = it->first.Scalar();
-      if (!is_generator_region(region)) {
-        std::string expected;
-        for (std::string const& known : regions) {
-          expected += expected.empty() ? known : ", " + known;
-        }
-        r_.error(it->first, key_path,
-                 fmt::format("expected one of {}; got {}", expected, describe(it->first)));
-        continue;
-      }
-      if (auto w = r_.number(it->second, key_path, 0, 1e9)) {
-        g.countries.push_back(CountryWeight{region, *w});
-        total += *w;
-      }
-    }
-    if (!g.countries.empty() && total <= 0) {
+    bool const ok = r_.entries(
+        node, path, "a mapping of region to weight (US: 3)",
+        [&](YAML::Node const& key, std::string const& key_path) -> std::optional<std::string> {
+          if (!is_generator_region(key.Scalar())) {
+            r_.error(key, key_path,
+                     fmt::format("expected one of {}; got {}", joined(regions), describe(key)));
+            return std::nullopt;
+          }
+          return key.Scalar();
+        },
+        [&](std::string const& region, YAML::Node const&, YAML::Node const& value,
+            std::string const& key_path) {
+          if (auto w = r_.number(value, key_path, 0, 1e9)) {
+            g.countries.push_back(CountryWeight{region, *w});
+            total += *w;
+          }
+        });
+    if (ok && !g.countries.empty() && total <= 0) {
       r_.error(node, path, "expected at least one country with a weight above 0");
     }
   }
@@ -934,10 +1315,12 @@ class ScenarioReader {
     static std::vector<std::string> const kKinds = {"send_message", "compose",    "inbound",
                                                     "advance",      "set_policy", "set_faults",
                                                     "restart",      "expect"};
+    std::vector<std::string> known = kKinds;
+    known.push_back("label");
     r_.list(node, path, [&](YAML::Node const& n, std::string const& p) {
       // "- restart" needs no body.
       if (n.IsScalar() && n.Scalar() == "restart") {
-        s_.steps.push_back(Step{RestartStep{}, r_.mark(n), p + ".restart"});
+        s_.steps.push_back(Step{RestartStep{}, r_.mark(n), p + ".restart", ""});
         return;
       }
       if (!n.IsMap()) {
@@ -950,18 +1333,24 @@ class ScenarioReader {
 
       std::string label;
       std::vector<std::pair<std::string, YAML::Node>> bodies;
-      for (auto it = n.begin(); it != n.end(); ++it) {
-        std::string const key = it->first.Scalar();
-        if (key == "label") {
-          assign(label, r_.string(it->second, join(p, "label")));
-        } else if (std::find(kKinds.begin(), kKinds.end(), key) != kKinds.end()) {
-          bodies.emplace_back(key, it->second);
-        } else {
-          std::vector<std::string> known = kKinds;
-          known.push_back("label");
-          r_.unknown_key(it->first, p, key, known);
-        }
-      }
+      r_.entries(
+          n, p, "a step",
+          [&](YAML::Node const& key, std::string const&) -> std::optional<std::string> {
+            std::string const& name = key.Scalar();
+            if (std::find(known.begin(), known.end(), name) == known.end()) {
+              r_.unknown_key(key, p, name, known);
+              return std::nullopt;
+            }
+            return name;
+          },
+          [&](std::string const& key, YAML::Node const&, YAML::Node const& value,
+              std::string const& key_path) {
+            if (key == "label") {
+              assign(label, r_.nonempty(value, key_path));
+            } else {
+              bodies.emplace_back(key, value);
+            }
+          });
       if (bodies.size() != 1) {
         r_.error(n, p,
                  bodies.empty() ? "expected one step kind: send_message, compose, inbound, "
@@ -972,8 +1361,8 @@ class ScenarioReader {
 
       auto const& [kind, body] = bodies.front();
       std::string const body_path = join(p, kind);
-      step_path_ = body_path;
-      Step step{RestartStep{}, r_.mark(n), label.empty() ? body_path : label};
+      std::size_t const index = s_.steps.size();
+      Step step{RestartStep{}, r_.mark(n), body_path, label};
       if (kind == "send_message") {
         step.body = read_send(body, body_path);
       } else if (kind == "compose") {
@@ -981,10 +1370,12 @@ class ScenarioReader {
       } else if (kind == "inbound") {
         step.body = read_inbound(body, body_path);
       } else if (kind == "advance") {
-        step.body = read_advance(body, body_path);
+        step.body = read_advance(body, body_path, index);
       } else if (kind == "set_policy") {
         SetPolicyStep s;
-        read_policy(body, body_path, s.policy, false);
+        policy_stages_.push_back(
+            PolicyStage{.mark = r_.mark(body), .path = body_path, .step = index});
+        read_policy(body, body_path, s.policy, policy_stages_.back());
         step.body = s;
       } else if (kind == "set_faults") {
         step.body = read_set_faults(body, body_path);
@@ -1018,16 +1409,16 @@ class ScenarioReader {
 
   void read_variables(YAML::Node const& node, std::string const& path,
                       std::map<std::string, std::string>& out) {
-    if (!node.IsMap()) {
-      r_.error(node, path,
-               fmt::format("expected a mapping of token to value; got {}", describe(node)));
-      return;
-    }
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      std::string const key = it->first.Scalar();
-      if (auto v = r_.string(it->second, join(path, key)))
-        out[key] = *v;
-    }
+    r_.entries(
+        node, path, "a mapping of token to value",
+        [](YAML::Node const& key, std::string const&) -> std::optional<std::string> {
+          return key.Scalar();
+        },
+        [&](std::string const& key, YAML::Node const&, YAML::Node const& value,
+            std::string const& key_path) {
+          if (auto v = r_.string(value, key_path))
+            out[key] = *v;
+        });
   }
 
   std::optional<domain::Channel> channel(YAML::Node const& node, std::string const& path) {
@@ -1107,6 +1498,15 @@ class ScenarioReader {
     return *id;
   }
 
+  /// A mapping key that names a candidate; its canonical form is the id.
+  std::optional<std::string> candidate_key(YAML::Node const& key, std::string const& path) {
+    auto const id = candidate_ref(key, path);
+    if (id == 0) {
+      return std::nullopt;
+    }
+    return std::to_string(id);
+  }
+
   Selector read_selector(YAML::Node const& node, std::string const& path) {
     Selector sel;
     if (node.IsScalar() && lower(node.Scalar()) == "all") {
@@ -1159,8 +1559,8 @@ class ScenarioReader {
         {{"from",
           [&](auto const& n, auto const& p) {
             assign(s.from, r_.nonempty(n, p));
-            if (!s.from.empty() && check_number(s.from))
-              r_.error(n, p, *check_number(s.from));
+            if (!s.from.empty() && check_e164(s.from))
+              r_.error(n, p, *check_e164(s.from));
           },
           true},
          {"body", [&](auto const& n, auto const& p) { assign(s.body, r_.string(n, p)); }, true}});
@@ -1168,7 +1568,7 @@ class ScenarioReader {
     return s;
   }
 
-  AdvanceStep read_advance(YAML::Node const& node, std::string const& path) {
+  AdvanceStep read_advance(YAML::Node const& node, std::string const& path, std::size_t index) {
     AdvanceStep s;
     if (node.IsScalar()) {
       s.by = r_.duration(node, path);
@@ -1176,7 +1576,10 @@ class ScenarioReader {
     }
     r_.map(node, path,
            {{"by", [&](auto const& n, auto const& p) { s.by = r_.duration(n, p); }},
-            {"until", [&](auto const& n, auto const& p) { s.until = r_.time(n, p); }}});
+            {"until", [&](auto const& n, auto const& p) {
+               s.until = r_.time(n, p);
+               until_marks_[index] = {r_.mark(n), p};
+             }}});
     if (node.IsMap() && node.size() != 1) {
       r_.error(node, path, "expected exactly one of by, until");
     }
@@ -1185,16 +1588,17 @@ class ScenarioReader {
 
   SetFaultsStep read_set_faults(YAML::Node const& node, std::string const& path) {
     SetFaultsStep s;
+    auto faults = [&](domain::Channel channel, std::optional<FaultSpec>& out) {
+      return [&, channel](auto const& n, auto const& p) {
+        FaultUse use = read_faults(n, p, channel, true);
+        out = use.spec;
+        fault_uses_.push_back(std::move(use));
+        need_provider(channel, r_.mark(n), p);
+      };
+    };
     r_.map(node, path,
-           {{"sms",
-             [&](auto const& n, auto const& p) {
-               s.sms = read_faults(n, p);
-               need_provider(domain::Channel::kSms, r_.mark(n), p);
-             }},
-            {"email", [&](auto const& n, auto const& p) {
-               s.email = read_faults(n, p);
-               need_provider(domain::Channel::kEmail, r_.mark(n), p);
-             }}});
+           {{"sms", faults(domain::Channel::kSms, s.sms)},
+            {"email", faults(domain::Channel::kEmail, s.email)}});
     return s;
   }
 
@@ -1220,91 +1624,81 @@ class ScenarioReader {
   void read_status_counts(YAML::Node const& node, std::string const& path, ExpectStep& e) {
     std::vector<std::string> const names =
         names_of({"queued", "sent", "delivered", "failed", "received", "blocked"});
-    if (!node.IsMap()) {
-      r_.error(node, path,
-               fmt::format("expected a mapping of status to count; got {}", describe(node)));
-      return;
-    }
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      std::string const key_path = join(path, it->first.Scalar());
-      auto name = r_.one_of(it->first, key_path, names);
-      CountCheck const check = r_.count(it->second, key_path);
-      if (name)
-        e.status[*domain::parse_status(*name)] = check;
-    }
+    r_.entries(
+        node, path, "a mapping of status to count",
+        [&](YAML::Node const& key, std::string const& key_path) {
+          return r_.one_of(key, key_path, names);
+        },
+        [&](std::string const& name, YAML::Node const&, YAML::Node const& value,
+            std::string const& key_path) {
+          e.status[*domain::parse_status(name)] = r_.count(value, key_path);
+        });
   }
 
   void read_block_counts(YAML::Node const& node, std::string const& path, ExpectStep& e) {
     std::vector<std::string> const names = names_of(
         {"invalid_number", "opted_out", "country_not_allowed", "number_blocked", "pattern_blocked",
          "candidate_daily_limit", "application_daily_limit", "invalid_email"});
-    if (!node.IsMap()) {
-      r_.error(node, path,
-               fmt::format("expected a mapping of block reason to count; got {}", describe(node)));
-      return;
-    }
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      std::string const key_path = join(path, it->first.Scalar());
-      auto name = r_.one_of(it->first, key_path, names);
-      CountCheck const check = r_.count(it->second, key_path);
-      if (name)
-        e.blocked[*domain::parse_block_reason(*name)] = check;
-    }
+    r_.entries(
+        node, path, "a mapping of block reason to count",
+        [&](YAML::Node const& key, std::string const& key_path) {
+          return r_.one_of(key, key_path, names);
+        },
+        [&](std::string const& name, YAML::Node const&, YAML::Node const& value,
+            std::string const& key_path) {
+          e.blocked[*domain::parse_block_reason(name)] = r_.count(value, key_path);
+        });
   }
 
   void read_last_contacted(YAML::Node const& node, std::string const& path, ExpectStep& e) {
-    if (!node.IsMap()) {
-      r_.error(node, path,
-               fmt::format("expected a mapping of candidate id to set, unset or a time; got {}",
-                           describe(node)));
-      return;
-    }
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      std::string const key_path = join(path, it->first.Scalar());
-      LastContactedCheck check;
-      check.candidate = candidate_ref(it->first, key_path);
-      YAML::Node const value = it->second;
-      std::string const v = value.IsScalar() ? lower(value.Scalar()) : "";
-      if (v == "set") {
-        check.kind = LastContactedCheck::Kind::kSet;
-      } else if (v == "unset") {
-        check.kind = LastContactedCheck::Kind::kUnset;
-      } else if (auto t = parse_iso_time(value.IsScalar() ? value.Scalar() : "")) {
-        check.kind = LastContactedCheck::Kind::kEquals;
-        check.at = *t;
-      } else {
-        r_.error(value, key_path,
-                 fmt::format("expected set, unset or an ISO 8601 time; got {}", describe(value)));
-        continue;
-      }
-      if (check.candidate != 0)
-        e.last_contacted.push_back(check);
-    }
+    r_.entries(
+        node, path, "a mapping of candidate id to set, unset or a time",
+        [&](YAML::Node const& key, std::string const& key_path) {
+          return candidate_key(key, key_path);
+        },
+        [&](std::string const& id, YAML::Node const&, YAML::Node const& value,
+            std::string const& key_path) {
+          LastContactedCheck check;
+          check.candidate = std::stoll(id);
+          std::string const v = value.IsScalar() ? lower(value.Scalar()) : "";
+          if (v == "set") {
+            check.kind = LastContactedCheck::Kind::kSet;
+          } else if (v == "unset") {
+            check.kind = LastContactedCheck::Kind::kUnset;
+          } else if (auto t = parse_iso_time(value.IsScalar() ? value.Scalar() : "")) {
+            check.kind = LastContactedCheck::Kind::kEquals;
+            check.at = *t;
+          } else {
+            r_.error(
+                value, key_path,
+                fmt::format("expected set, unset or an ISO 8601 time; got {}", describe(value)));
+            return;
+          }
+          e.last_contacted.push_back(check);
+        });
   }
 
   void read_tabs(YAML::Node const& node, std::string const& path, ExpectStep& e) {
-    if (!node.IsMap()) {
-      r_.error(
-          node, path,
-          fmt::format("expected a mapping of candidate id to entries; got {}", describe(node)));
-      return;
-    }
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      std::string const key_path = join(path, it->first.Scalar());
-      MessagesTabCheck check;
-      check.candidate = candidate_ref(it->first, key_path);
-      r_.list(it->second, key_path, [&](auto const& n, auto const& p) {
-        auto entry = r_.string(n, p);
-        if (entry && check_tab_entry(*entry)) {
-          r_.error(n, p, *check_tab_entry(*entry));
-          return;
-        }
-        if (entry)
-          check.entries.push_back(lower(*entry));
-      });
-      if (check.candidate != 0)
-        e.messages_tab.push_back(check);
-    }
+    r_.entries(
+        node, path, "a mapping of candidate id to entries",
+        [&](YAML::Node const& key, std::string const& key_path) {
+          return candidate_key(key, key_path);
+        },
+        [&](std::string const& id, YAML::Node const&, YAML::Node const& value,
+            std::string const& key_path) {
+          MessagesTabCheck check;
+          check.candidate = std::stoll(id);
+          r_.list(value, key_path, [&](auto const& n, auto const& p) {
+            auto entry = r_.string(n, p);
+            if (entry && check_tab_entry(*entry)) {
+              r_.error(n, p, *check_tab_entry(*entry));
+              return;
+            }
+            if (entry)
+              check.entries.push_back(lower(*entry));
+          });
+          e.messages_tab.push_back(check);
+        });
   }
 
   static std::optional<std::string> check_tab_entry(std::string const& entry) {
@@ -1388,6 +1782,13 @@ class ScenarioReader {
   // Checks across sections ---------------------------------------------------
 
   void cross_check() {
+    check_references();
+    check_policies();
+    check_faults();
+    check_advances();
+  }
+
+  void check_references() {
     std::set<domain::CandidateId> ids = list_ids_;
     std::set<std::string> tags;
     for (CandidateSpec const& c : s_.candidates.list) {
@@ -1416,9 +1817,7 @@ class ScenarioReader {
       }
     }
     for (Use const& use : uses_) {
-      bool const configured = use.channel == domain::Channel::kSms ? s_.providers.sms.has_value()
-                                                                   : s_.providers.email.has_value();
-      if (!configured) {
+      if (!provider_of(use.channel)) {
         r_.error(use.mark, use.path,
                  fmt::format("the scenario configures no {0} provider (add providers.{0})",
                              domain::to_string(use.channel)));
@@ -1430,6 +1829,169 @@ class ScenarioReader {
                                s_.providers.sms->kind == domain::ProviderKind::kSyniverse);
       if (!two_way) {
         r_.error(mark, path, "inbound SMS needs providers.sms of kind twilio or syniverse");
+      }
+    }
+  }
+
+  std::optional<ProviderSpec> const& provider_of(domain::Channel channel) const {
+    return channel == domain::Channel::kSms ? s_.providers.sms : s_.providers.email;
+  }
+
+  /// Runs each stage of the rules (the top-level policy, then every set_policy
+  /// in step order) through the core's own policy, exactly as the runner will
+  /// apply them, so that `validate` refuses what the run would refuse. A
+  /// refusal is placed at the value it concerns when that can be found.
+  void check_policies() {
+    policy::PolicyConfig merged;
+    merged.verdict_cache_capacity = 0;
+    std::vector<Located> numbers;
+    std::stable_sort(policy_stages_.begin(), policy_stages_.end(),
+                     [](PolicyStage const& a, PolicyStage const& b) {
+                       return a.step.value_or(0) + (a.step ? 1 : 0) <
+                              b.step.value_or(0) + (b.step ? 1 : 0);
+                     });
+    for (PolicyStage const& stage : policy_stages_) {
+      PolicySpec const& spec =
+          stage.step ? std::get<SetPolicyStep>(s_.steps[*stage.step].body).policy : s_.policy;
+      merged = apply_policy(std::move(merged), spec);
+      if (stage.numbers) {
+        numbers = *stage.numbers;
+      }
+      if (!spec.allowed_countries && !spec.blocked_numbers && !spec.blocked_patterns &&
+          !spec.default_region) {
+        continue;
+      }
+      auto const created = policy::SendPolicy::create(merged);
+      if (created) {
+        continue;
+      }
+      if (!locate_number_problems(stage, numbers, merged.default_region)) {
+        r_.error(
+            stage.mark, stage.path,
+            fmt::format("the core's send policy refuses these rules: {}", created.error().message));
+      }
+    }
+  }
+
+  /// Reports each blocked number the policy cannot read with `region`; false
+  /// when there is none.
+  bool locate_number_problems(PolicyStage const& stage, std::vector<Located> const& numbers,
+                              std::string const& region) {
+    bool found = false;
+    for (Located const& n : numbers) {
+      auto const parsed = policy::parse_phone(n.value, region);
+      if (parsed) {
+        continue;
+      }
+      found = true;
+      if (stage.numbers) {
+        r_.error(n.mark, n.path,
+                 fmt::format("{} (read with default_region {})", parsed.error().message, region));
+      } else {
+        r_.error(stage.default_region.value_or(stage.mark), join(stage.path, "default_region"),
+                 fmt::format("with default_region {}, the blocked number {} given at {} cannot be "
+                             "read: {}",
+                             region, quote(n.value), n.mark.to_string(), parsed.error().message));
+      }
+    }
+    return found;
+  }
+
+  /// Faults the fake of their channel cannot honour are refused here rather
+  /// than ignored at run time.
+  void check_faults() {
+    for (FaultUse const& use : fault_uses_) {
+      auto const& provider = provider_of(use.channel);
+      if (!provider) {
+        continue;  // reported by check_references
+      }
+      FaultMarks const& marks = use.marks;
+      std::string const kind(domain::to_string(provider->kind));
+      if (marks.latency) {
+        r_.error(*marks.latency, join(use.path, "latency"),
+                 "API latency is not supported on the virtual clock: the core waits for an "
+                 "answer the fake holds back until the clock moves, so the run could not settle; "
+                 "use callback_delays or bursts");
+      }
+      for (auto const& [name, mark] : marks.shares) {
+        std::string const path = join(use.path, name);
+        if (provider->kind == domain::ProviderKind::kSmtp ||
+            provider->kind == domain::ProviderKind::kGeneric) {
+          r_.error(mark, path,
+                   fmt::format("the {} fake sends no status callbacks; remove {}", kind, name));
+        } else if (provider->kind == domain::ProviderKind::kSyniverse && use.in_step) {
+          r_.error(mark, path,
+                   fmt::format("the syniverse fake fixes its callback faults when it starts; set "
+                               "{} in providers.sms.faults",
+                               name));
+        }
+      }
+      if (use.channel == domain::Channel::kEmail) {
+        check_email_faults(use);
+      }
+    }
+  }
+
+  /// The SMTP fake can fail or drop only the next sessions, with one code.
+  void check_email_faults(FaultUse const& use) {
+    FaultSpec const& f = use.spec;
+    FaultMarks const& marks = use.marks;
+    std::string const bursts_path = join(use.path, "bursts");
+    if (marks.burst_items > 1) {
+      r_.error(*marks.bursts, bursts_path,
+               fmt::format("lists {} bursts; the SMTP fake fails the next sessions with one code, "
+                           "so give one burst",
+                           marks.burst_items));
+    }
+    for (std::size_t i = 0; i < f.bursts.size(); ++i) {
+      if (f.bursts[i].start_request != 1) {
+        auto const& [mark, index] = marks.burst_marks[i];
+        r_.error(mark, join(index_path(bursts_path, index), "start"),
+                 "the SMTP fake fails the next sessions only; start must be 1");
+      }
+    }
+    if (f.reset_requests.empty()) {
+      return;
+    }
+    std::string const resets_path = join(use.path, "reset_requests");
+    bool const from_one =
+        f.reset_requests.front() == 1 &&
+        f.reset_requests.back() == static_cast<std::int64_t>(f.reset_requests.size());
+    if (!from_one) {
+      r_.error(*marks.reset_requests, resets_path,
+               "the SMTP fake drops the next sessions only; list sessions 1, 2, ... n");
+    } else if (!f.bursts.empty()) {
+      r_.error(*marks.reset_requests, resets_path,
+               "both a burst and dropped sessions start at session 1; give one of them");
+    }
+  }
+
+  /// Virtual time moves only by advance steps, so each advance's target is
+  /// known before the run: one that is not ahead would silently do nothing.
+  void check_advances() {
+    TimePoint now = s_.clock.start;
+    for (std::size_t i = 0; i < s_.steps.size(); ++i) {
+      auto const* advance = std::get_if<AdvanceStep>(&s_.steps[i].body);
+      if (advance == nullptr) {
+        continue;
+      }
+      if (advance->by) {
+        now += *advance->by;
+      } else if (advance->until) {
+        if (*advance->until <= now) {
+          auto const& [mark, path] = until_marks_.at(i);
+          r_.error(mark, path,
+                   fmt::format("{} is not after the virtual time at this step ({}); the clock "
+                               "never moves back",
+                               format_iso_time(*advance->until), format_iso_time(now)));
+        }
+        now = std::max(now, *advance->until);
+      }
+      if (now - s_.clock.start > kMaxScenarioDuration) {
+        r_.error(s_.steps[i].mark, s_.steps[i].path,
+                 fmt::format("the scenario would run longer than {} of virtual time",
+                             format_duration(kMaxScenarioDuration)));
+        return;
       }
     }
   }
@@ -1454,11 +2016,13 @@ class ScenarioReader {
   Scenario& s_;
   std::set<domain::CandidateId> list_ids_;
   SourceMark generate_mark_;
-  std::string step_path_;
   std::vector<Ref> refs_;
   std::vector<TagRef> tag_refs_;
   std::vector<Use> uses_;
   std::vector<std::pair<SourceMark, std::string>> inbound_marks_;
+  std::vector<PolicyStage> policy_stages_;
+  std::vector<FaultUse> fault_uses_;
+  std::map<std::size_t, std::pair<SourceMark, std::string>> until_marks_;
 };
 
 }  // namespace
@@ -1540,15 +2104,9 @@ LoadResult load_scenario_text(std::string_view text, std::string const& file_nam
   }
 
   // Handlers run in file order but cross-checks run last; sort so that the
-  // errors read top to bottom, CSV files' errors after the scenario's own.
+  // errors read top to bottom, file by file.
+  reader.sort_errors();
   result.errors = std::move(reader.errors());
-  std::stable_sort(result.errors.begin(), result.errors.end(),
-                   [&](Diagnostic const& a, Diagnostic const& b) {
-                     auto key = [&](Diagnostic const& d) {
-                       return std::tuple(d.mark.file != file_name, d.mark.line, d.mark.column);
-                     };
-                     return key(a) < key(b);
-                   });
   if (result.errors.empty()) {
     result.scenario = std::move(scenario);
   }

@@ -4,9 +4,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include <unistd.h>
 
@@ -31,9 +36,16 @@ using domain::ProviderKind;
 /// Real time a step may take to settle before the run is declared stuck.
 constexpr auto kSettleTimeout = std::chrono::seconds(60);
 
-/// Thrown while building the world or running a step; becomes
-/// ScenarioReport::error.
+/// Thrown when the run itself breaks (a port, a fake, the store); becomes
+/// ScenarioReport::error with kind kRunError.
 struct RunError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Thrown when the scenario's own content turns out to be unusable at run time
+/// (the loader catches these cases; this is the net behind it). The message
+/// names the step. Becomes ScenarioReport::error with kind kInputError.
+struct InputError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
@@ -67,6 +79,7 @@ void check_settled(Status const& status, std::string_view what) {
 struct Cast {
   std::vector<domain::Candidate> candidates;
   std::map<domain::CandidateId, std::vector<std::string>> tags;
+  std::map<domain::CandidateId, std::string> numbers;
 };
 
 Cast build_cast(Scenario const& scenario, std::uint64_t seed) {
@@ -88,34 +101,49 @@ Cast build_cast(Scenario const& scenario, std::uint64_t seed) {
                                                 .phone = s.phone,
                                                 .sms_opt_out = s.opted_out});
     cast.tags[s.id] = s.tags;
+    cast.numbers[s.id] = s.number;
   }
   return cast;
 }
 
-policy::PolicyConfig merge_policy(policy::PolicyConfig config, PolicySpec const& patch) {
-  if (patch.allowed_countries) {
-    config.allowed_countries = *patch.allowed_countries;
+/// One stored message as the report shows it.
+reports::MessageTimeline to_timeline(domain::Message const& m, Cast const& cast) {
+  reports::MessageTimeline t;
+  t.message_id = std::to_string(m.id);
+  if (m.candidate_id) {
+    auto const it = cast.numbers.find(*m.candidate_id);
+    t.candidate = it == cast.numbers.end() ? "" : it->second;
   }
-  if (patch.blocked_numbers) {
-    config.blocked_numbers = *patch.blocked_numbers;
+  t.channel = std::string(domain::to_string(m.channel));
+  t.provider = m.provider;
+  t.final_status = std::string(domain::to_string(m.status));
+  if (m.status == domain::Status::kBlocked) {
+    t.block_reason = std::string(domain::to_string(m.block_reason));
   }
-  if (patch.blocked_patterns) {
-    config.blocked_patterns = *patch.blocked_patterns;
+  for (domain::StatusEvent const& ev : m.history) {
+    t.events.push_back({.virtual_ms = clock::to_unix_ms(ev.at),
+                        .raw_status = ev.raw_status,
+                        .status = std::string(domain::to_string(ev.status)),
+                        .error_code = ev.error_code});
   }
-  if (patch.candidate_daily_limit) {
-    config.candidate_daily_limit = *patch.candidate_daily_limit;
-  }
-  if (patch.application_daily_limit) {
-    config.application_daily_limit = *patch.application_daily_limit;
-  }
-  if (patch.default_region) {
-    config.default_region = *patch.default_region;
-  }
-  return config;
+  return t;
 }
 
 // ---------------------------------------------------------------------------
 // WorldOptions from the scenario
+
+/// A number the loader has checked; a failure here is unusable input.
+int checked_code(std::string const& code, std::string_view path) {
+  if (code.empty()) {
+    return 0;
+  }
+  int value = 0;
+  auto const [end, ec] = std::from_chars(code.data(), code.data() + code.size(), value);
+  if (ec != std::errc() || end != code.data() + code.size()) {
+    throw InputError(fmt::format("{}: expected a numeric error code; got \"{}\"", path, code));
+  }
+  return value;
+}
 
 void configure_twilio(ProviderSpec const& spec, std::uint64_t seed, WorldOptions& options) {
   auto& config = options.fake_twilio;
@@ -132,26 +160,24 @@ void configure_twilio(ProviderSpec const& spec, std::uint64_t seed, WorldOptions
 
   config.outcomes.clear();
   for (OutcomeSpec const& o : spec.outcomes) {
-    int code = 0;
-    try {
-      code = o.error_code.empty() ? 0 : std::stoi(o.error_code);
-    } catch (std::exception const&) {
-      throw RunError(fmt::format(
-          "providers.sms.outcomes: twilio error codes are numbers; got \"{}\"", o.error_code));
+    auto const outcome = fakes::twilio::parse_outcome(o.result);
+    if (!outcome) {
+      throw InputError(
+          fmt::format("providers.sms.outcomes: the twilio fake has no outcome \"{}\"", o.result));
     }
-    config.outcomes.push_back({.outcome = *fakes::twilio::parse_outcome(o.result),
-                               .error_code = code,
+    config.outcomes.push_back({.outcome = *outcome,
+                               .error_code = checked_code(o.error_code, "providers.sms.outcomes"),
                                .weight = o.weight});
   }
 
+  // The fake has one delay per stage: accepted -> queued, queued -> sent|failed,
+  // sent -> delivered|undelivered (the loader refuses two values for one stage).
   for (auto const& [status, delay] : spec.callback_delays) {
     if (status == "queued") {
       config.delays.queued = delay;
-    }
-    if (status == "sent" || status == "failed") {
+    } else if (status == "sent" || status == "failed") {
       config.delays.sent = delay;
-    }
-    if (status == "delivered" || status == "undelivered") {
+    } else {
       config.delays.final = delay;
     }
   }
@@ -164,20 +190,24 @@ void configure_syniverse(ProviderSpec const& spec, std::uint64_t seed, WorldOpti
   }
   config.seed = seed;
 
+  // The fake draws delivered/failed/expired by weight and a failed message's
+  // reason evenly among the codes; the loader allows per-outcome codes only
+  // where that is the same thing.
   config.mix = {0, 0, 0};
   std::vector<std::string> codes;
   for (OutcomeSpec const& o : spec.outcomes) {
-    if (o.result == "delivered" || o.result == "sent") {
+    if (o.result == "delivered") {
       config.mix.delivered += o.weight;
-    }
-    if (o.result == "failed") {
+    } else if (o.result == "failed") {
       config.mix.failed += o.weight;
-    }
-    if (o.result == "expired") {
+      if (!o.error_code.empty()) {
+        codes.push_back(o.error_code);
+      }
+    } else if (o.result == "expired") {
       config.mix.expired += o.weight;
-    }
-    if (!o.error_code.empty()) {
-      codes.push_back(o.error_code);
+    } else {
+      throw InputError(fmt::format(
+          "providers.sms.outcomes: the syniverse fake has no outcome \"{}\"", o.result));
     }
   }
   if (!codes.empty()) {
@@ -191,7 +221,8 @@ void configure_syniverse(ProviderSpec const& spec, std::uint64_t seed, WorldOpti
       config.final_delay = delay;
     }
   }
-  // Syniverse fixes its event faults when the fake starts (see docs/scenarios.md).
+  // Syniverse fixes its event faults when the fake starts (the loader refuses
+  // them in set_faults).
   config.event_faults = {.drop = spec.faults.drop_callbacks,
                          .duplicate = spec.faults.duplicate_callbacks,
                          .delay = spec.faults.reorder_callbacks};
@@ -221,20 +252,12 @@ void configure_smtp(ProviderSpec const& spec, Cast const& cast, std::uint64_t se
       continue;
     }
     SeededRandom random(mix_seed(seed, static_cast<std::uint64_t>(c.id)));
-    if (spec.outcomes[random.pick(weights)].result == "rejected") {
-      options.fake_smtp.reject_rules.push_back({.address_pattern = escape_regex(c.email)});
+    OutcomeSpec const& drawn = spec.outcomes[random.pick(weights)];
+    if (drawn.result == "rejected") {
+      options.fake_smtp.reject_rules.push_back(
+          {.address_pattern = escape_regex(c.email),
+           .code = checked_code(drawn.error_code, "providers.email.outcomes")});
     }
-  }
-}
-
-/// Limitation: latency faults are refused — the Messenger holds its work scope
-/// across a provider exchange that the fake delays on the manual clock, so
-/// settling before the clock moves would wait forever.
-void refuse_api_latency(FaultSpec const& faults) {
-  if (faults.latency.count() != 0) {
-    throw RunError(
-        "faults.latency: API latency on a manual clock is not supported by the runner yet; "
-        "use callback_delays or bursts");
   }
 }
 
@@ -246,9 +269,12 @@ WorldOptions world_options(Scenario const& scenario, std::uint64_t seed, Cast co
                        .candidates = cast.candidates,
                        .sms = SmsChoice::kNone,
                        .email = false};
-  options.policy = merge_policy({}, scenario.policy);
+  options.policy = apply_policy({}, scenario.policy);
   options.policy.day_start_offset =
       std::chrono::duration_cast<std::chrono::minutes>(scenario.clock.day_start_offset);
+  if (auto refused = policy::SendPolicy::create(options.policy); !refused) {
+    throw InputError(fmt::format("policy: {}", refused.error().message));
+  }
 
   if (auto const& sms = scenario.providers.sms) {
     switch (sms->kind) {
@@ -263,7 +289,6 @@ WorldOptions world_options(Scenario const& scenario, std::uint64_t seed, Cast co
       default:
         options.sms = SmsChoice::kGeneric;
     }
-    refuse_api_latency(sms->faults);
   }
   if (auto const& email = scenario.providers.email) {
     options.email = true;
@@ -296,24 +321,104 @@ fakes::http::HttpServer* sms_api_server(World& world) {
   return nullptr;
 }
 
-/// The body a scripted HTTP error carries, in the fake provider's own shape.
-std::string error_body(World& world, int status) {
+/// A scripted HTTP error in the shape the provider's side gives it.
+fakes::http::Fault error_fault(World& world, int status) {
+  // 502 and 504 come from the gateway in front of an API, which answers with a
+  // page of its own rather than the provider's JSON error.
+  if (status == 502 || status == 504) {
+    return fakes::http::Fault::with_status(
+        status,
+        fmt::format("<html><body><h1>{} {}</h1></body></html>\n", status,
+                    status == 502 ? "Bad Gateway" : "Gateway Timeout"),
+        "text/html; charset=utf-8");
+  }
   if (world.twilio() != nullptr) {
-    int const code = status == 429 ? 20429 : 20500;
-    return fmt::format(R"({{"code":{},"message":"fault injected by the scenario","status":{}}})",
-                       code, status);
+    // Twilio's error dictionary: 20429 Too Many Requests, 20500 Internal Server
+    // Error, 20503 Service Unavailable.
+    int const code = status == 429 ? 20429 : status == 503 ? 20503 : 20500;
+    char const* const message = status == 429   ? "Too Many Requests"
+                                : status == 503 ? "Service Unavailable"
+                                                : "Internal Server Error";
+    return fakes::http::Fault::with_status(
+        status, fmt::format(R"({{"code":{0},"message":"{1}","more_info":)"
+                            R"("https://www.twilio.com/docs/errors/{0}","status":{2}}})",
+                            code, message, status));
   }
   if (world.syniverse() != nullptr) {
-    return status == 429 ? R"({"error_code":"SCG_ERROR_1039","error_description":"throttled"})"
-                         : R"({"error_code":"SCG_ERROR_5000","error_description":"outage"})";
+    char const* const body =
+        status == 429 ? R"({"error_code":"SCG_ERROR_1039","error_description":"Throttled"})"
+        : status == 503
+            ? R"({"error_code":"SCG_ERROR_5030","error_description":"Service unavailable"})"
+            : R"({"error_code":"SCG_ERROR_5000","error_description":"Internal error"})";
+    return fakes::http::Fault::with_status(status, body);
   }
-  return R"({"error":"fault injected by the scenario"})";
+  return fakes::http::Fault::with_status(
+      status, fmt::format(R"({{"error":"fault injected by the scenario","status":{}}})", status));
 }
 
 void apply_email_faults(fakes::smtp::FakeSmtp& smtp, FaultSpec const& faults) {
-  smtp.set_latency(faults.latency, clock::Duration(0));
-  for (BurstSpec const& b : faults.bursts) {
-    smtp.fail_next_sessions(static_cast<int>(b.count), 421);
+  // Both calls replace what was scripted before, as set_faults promises.
+  smtp.fail_next_sessions(0, 421);
+  smtp.drop_next_sessions(0, fakes::smtp::DropPoint::kOnConnect);
+  // The loader allows one burst from session 1, or resets of sessions 1..n.
+  if (!faults.bursts.empty()) {
+    smtp.fail_next_sessions(static_cast<int>(faults.bursts.front().count),
+                            faults.bursts.front().status);
+  }
+  if (!faults.reset_requests.empty()) {
+    smtp.drop_next_sessions(static_cast<int>(faults.reset_requests.size()),
+                            fakes::smtp::DropPoint::kOnConnect);
+  }
+}
+
+/// Scripts the bursts and resets of `faults` on `server`, request numbers
+/// counted from its next request.
+///
+/// Bursts that follow each other from request 1 go into the server's queue of
+/// faults for its next requests, one entry per burst. The server has no such
+/// queue starting later, so a burst that starts later is scripted request by
+/// request.
+/// Limitation: a burst that does not start at request 1 (or right after such a
+/// burst) costs one scripted entry per request — the fakes' HttpServer takes
+/// faults for "the next N requests" or for one request number, not for a range
+/// starting later; the loader bounds the bursts of one fault set to
+/// kMaxBurstRequests requests together.
+void script_requests(World& world, fakes::http::HttpServer& server, FaultSpec const& faults) {
+  auto const base = static_cast<std::uint64_t>(server.request_count());
+  std::vector<BurstSpec> bursts = faults.bursts;
+  std::sort(bursts.begin(), bursts.end(), [](BurstSpec const& a, BurstSpec const& b) {
+    return a.start_request < b.start_request;
+  });
+  std::set<std::int64_t> const resets(faults.reset_requests.begin(), faults.reset_requests.end());
+  auto resets_within = [&](std::int64_t first, std::int64_t last) {
+    return static_cast<std::int64_t>(
+        std::distance(resets.lower_bound(first), resets.upper_bound(last)));
+  };
+
+  std::int64_t next = 1;
+  std::size_t i = 0;
+  for (; i < bursts.size() && bursts[i].start_request == next; ++i) {
+    BurstSpec const& b = bursts[i];
+    std::int64_t const last = b.start_request + b.count - 1;
+    // A scripted reset answers its request without taking from the queue, so
+    // the queue covers the burst's other requests.
+    auto const queued = b.count - resets_within(b.start_request, last);
+    if (queued > 0) {
+      server.fail_next(static_cast<std::size_t>(queued), error_fault(world, b.status));
+    }
+    next = last + 1;
+  }
+  for (; i < bursts.size(); ++i) {
+    BurstSpec const& b = bursts[i];
+    auto const fault = error_fault(world, b.status);
+    for (std::int64_t n = b.start_request; n < b.start_request + b.count; ++n) {
+      if (resets.count(n) == 0) {
+        server.script_fault(base + static_cast<std::uint64_t>(n), fault);
+      }
+    }
+  }
+  for (std::int64_t n : resets) {
+    server.script_fault(base + static_cast<std::uint64_t>(n), fakes::http::Fault::reset());
   }
 }
 
@@ -331,27 +436,16 @@ void apply_faults(World& world, Channel channel, FaultSpec const& faults) {
   if (server == nullptr) {
     return;
   }
-  refuse_api_latency(faults);
   server->clear_faults();
-  server->set_latency(faults.latency);
-
-  auto const base = static_cast<std::int64_t>(server->request_count());
-  for (BurstSpec const& b : faults.bursts) {
-    for (std::int64_t i = 0; i < b.count; ++i) {
-      server->script_fault(
-          static_cast<std::uint64_t>(base + b.start_request + i),
-          fakes::http::Fault::with_status(b.http_status, error_body(world, b.http_status)));
-    }
-  }
-  for (std::int64_t n : faults.reset_requests) {
-    server->script_fault(static_cast<std::uint64_t>(base + n), fakes::http::Fault::reset());
-  }
+  script_requests(world, *server, faults);
 
   if (auto* twilio = world.twilio()) {
-    check(twilio->set_callback_faults({.duplicate_rate = faults.duplicate_callbacks,
-                                       .drop_rate = faults.drop_callbacks,
-                                       .reorder_rate = faults.reorder_callbacks}),
-          "faults");
+    if (auto set = twilio->set_callback_faults({.duplicate_rate = faults.duplicate_callbacks,
+                                                .drop_rate = faults.drop_callbacks,
+                                                .reorder_rate = faults.reorder_callbacks});
+        !set) {
+      throw InputError(fmt::format("faults: {}", set.error().message));
+    }
   }
 }
 
@@ -396,6 +490,82 @@ std::unique_ptr<World> start_world(Scenario const& scenario, std::uint64_t seed,
 // Steps
 
 /// Executes steps against a World and collects expectation results.
+/// Reports progress from a thread of its own: at the start of each step and
+/// every interval while it runs, so that a long step does not look frozen. It
+/// only reads (the step, the fakes' request counters), so the run is the same
+/// with or without it.
+class ProgressTicker {
+ public:
+  ProgressTicker(RunOptions const& options, World& world, std::size_t steps)
+      : options_(options), world_(world), steps_(steps) {
+    if (options_.on_progress) {
+      thread_ = std::thread([this] { loop(); });
+    }
+  }
+  ~ProgressTicker() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    changed_.notify_all();
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+  }
+  ProgressTicker(ProgressTicker const&) = delete;
+  ProgressTicker& operator=(ProgressTicker const&) = delete;
+
+  void step(std::size_t index, std::string label) {
+    {
+      std::lock_guard lock(mutex_);
+      index_ = index;
+      label_ = std::move(label);
+      started_ = std::chrono::steady_clock::now();
+      fresh_ = true;
+    }
+    changed_.notify_all();
+  }
+
+ private:
+  void loop() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      changed_.wait_for(lock, options_.progress_interval, [&] { return done_ || fresh_; });
+      if (done_) {
+        return;
+      }
+      if (!index_) {
+        continue;
+      }
+      fresh_ = false;
+      StepProgress progress{.index = *index_,
+                            .count = steps_,
+                            .label = label_,
+                            .elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - started_),
+                            .provider_requests = 0};
+      lock.unlock();
+      for (auto const& [name, count] : provider_requests(world_)) {
+        progress.provider_requests += count;
+      }
+      options_.on_progress(progress);
+      lock.lock();
+    }
+  }
+
+  RunOptions const& options_;
+  World& world_;
+  std::size_t const steps_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::optional<std::size_t> index_;
+  std::string label_;
+  std::chrono::steady_clock::time_point started_;
+  bool fresh_ = false;
+  bool done_ = false;
+  std::thread thread_;
+};
+
 class Execution {
  public:
   Execution(Scenario const& scenario, Cast const& cast, World& world,
@@ -403,10 +573,10 @@ class Execution {
       : scenario_(scenario), cast_(cast), world_(world), report_(report) {}
 
   void run(RunOptions const& options) {
+    ProgressTicker ticker(options, world_, scenario_.steps.size());
     for (std::size_t i = 0; i < scenario_.steps.size(); ++i) {
       Step const& step = scenario_.steps[i];
-      if (options.on_step)
-        options.on_step(i, scenario_.steps.size(), step.label);
+      ticker.step(i, step.display_name());
       index_ = static_cast<int>(i);
       step_ = &step;
       std::visit([this](auto const& body) { execute(body); }, step.body);
@@ -423,7 +593,8 @@ class Execution {
         .expected = std::move(expected),
         .actual = std::move(actual),
         .detail = detail.empty() ? step_->mark.to_string()
-                                 : fmt::format("{}: {}", step_->mark.to_string(), detail)});
+                                 : fmt::format("{}: {}", step_->mark.to_string(), detail),
+        .step_label = step_->label});
   }
 
   std::vector<domain::CandidateId> select(Selector const& selector) const {
@@ -465,7 +636,7 @@ class Execution {
                                   .candidates = select(s.candidates)};
     auto result = world_.messenger().send_message(request);
     request_outcome("send_message", result ? ok_status() : Status(result.error()), s.expect_error);
-    check_settled(world_.settle(), step_->label);
+    check_settled(world_.settle(), step_->path);
   }
 
   void execute(ComposeStep const& s) {
@@ -477,23 +648,34 @@ class Execution {
                                   .candidates = {s.candidate}};
     auto result = world_.messenger().compose(request);
     request_outcome("compose", result ? ok_status() : Status(result.error()), s.expect_error);
-    check_settled(world_.settle(), step_->label);
+    check_settled(world_.settle(), step_->path);
   }
 
   void execute(InboundStep const& s) {
-    take(world_.inbound(s.from, s.body), "inbound");
-    check_settled(world_.settle(), step_->label);
+    if (auto sent = world_.inbound(s.from, s.body); !sent) {
+      throw InputError(fmt::format("{}: the fake refuses the inbound SMS: {}", step_->path,
+                                   sent.error().message));
+    }
+    check_settled(world_.settle(), step_->path);
   }
 
   void execute(AdvanceStep const& s) {
+    if (s.until && *s.until <= world_.now()) {
+      throw InputError(fmt::format("{}: {} is not after the virtual time at this step ({})",
+                                   step_->path, format_iso_time(*s.until),
+                                   format_iso_time(world_.now())));
+    }
     check_settled(
         s.until ? world_.advance_to(*s.until) : world_.advance(s.by.value_or(Duration(0))),
-        step_->label);
+        step_->path);
   }
 
   void execute(SetPolicyStep const& s) {
     policy::SendPolicy& policy = world_.policy();
-    check(policy.update(merge_policy(policy.config(), s.policy)), "set_policy");
+    if (auto updated = policy.update(apply_policy(policy.config(), s.policy)); !updated) {
+      throw InputError(fmt::format("{}: the send policy refuses the new rules: {}", step_->path,
+                                   updated.error().message));
+    }
   }
 
   void execute(SetFaultsStep const& s) {
@@ -650,22 +832,41 @@ class Execution {
         fmt::format("{} queued, {} in the outbox", lost.size(), outbox.size()), detail);
   }
 
+  /// Both rates count messages a provider accepted (reached sent, or delivered
+  /// directly). The virtual rate is measured over the messages' own activity,
+  /// from the first admission to the last message reaching sent, as the
+  /// reports' per_virtual_second.sent is.
   void check_throughput(ThroughputCheck const& t, std::vector<domain::Message> const& messages) {
-    std::int64_t done = 0;
+    std::vector<reports::MessageTimeline> timelines;
     for (domain::Message const& m : messages) {
-      bool const reached = m.status == domain::Status::kSent ||
-                           m.status == domain::Status::kDelivered ||
-                           m.status == domain::Status::kFailed;
-      done += (m.direction == domain::Direction::kOutbound && reached) ? 1 : 0;
+      if (m.direction == domain::Direction::kOutbound) {
+        timelines.push_back(to_timeline(m, cast_));
+      }
     }
+    reports::Throughput const counted = reports::compute_throughput(timelines);
     if (t.min_per_virtual_second) {
-      double const seconds =
-          std::chrono::duration<double>(world_.now() - scenario_.clock.start).count();
-      double const rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
-      add("throughput.virtual", rate >= *t.min_per_virtual_second,
-          fmt::format(">= {:.1f}/s", *t.min_per_virtual_second), fmt::format("{:.1f}/s", rate));
+      auto const rate = reports::virtual_rates(counted).sent;
+      std::string const expected = fmt::format(">= {:.1f}/s", *t.min_per_virtual_second);
+      if (!rate) {
+        add("throughput.virtual", false, expected,
+            fmt::format("no virtual time elapsed ({} sent at the instant of the first admission)",
+                        counted.sent),
+            "provider calls take no virtual time, so a virtual rate needs the sends spread "
+            "over virtual time (several steps, or retries); min_per_wall_second measures "
+            "the real rate");
+      } else {
+        add("throughput.virtual", *rate >= *t.min_per_virtual_second, expected,
+            fmt::format("{:.1f}/s", *rate),
+            counted.sent == 0
+                ? std::string()
+                : fmt::format("{} sent in {} of virtual time from the first admission",
+                              counted.sent,
+                              reports::format_duration(*counted.last_sent_ms -
+                                                       *counted.first_admitted_ms)));
+      }
     }
     if (t.min_per_wall_second) {
+      auto const done = counted.sent;
       double const seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
       double const rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
@@ -705,28 +906,9 @@ void fill_report(World& world, Cast const& cast, reports::ScenarioReport& report
   if (!world.core_running()) {
     return;
   }
-  std::map<domain::CandidateId, std::string> numbers;
-  for (domain::Candidate const& c : cast.candidates)
-    numbers[c.id] = c.candidate_number;
-
   auto messages = take(world.store().all_messages(), "messages");
   for (domain::Message const& m : messages) {
-    reports::MessageTimeline t;
-    t.message_id = std::to_string(m.id);
-    t.candidate = m.candidate_id ? numbers[*m.candidate_id] : "";
-    t.channel = std::string(domain::to_string(m.channel));
-    t.provider = m.provider;
-    t.final_status = std::string(domain::to_string(m.status));
-    if (m.status == domain::Status::kBlocked) {
-      t.block_reason = std::string(domain::to_string(m.block_reason));
-    }
-    for (domain::StatusEvent const& ev : m.history) {
-      t.events.push_back({.virtual_ms = clock::to_unix_ms(ev.at),
-                          .raw_status = ev.raw_status,
-                          .status = std::string(domain::to_string(ev.status)),
-                          .error_code = ev.error_code});
-    }
-    report.timelines.push_back(std::move(t));
+    report.timelines.push_back(to_timeline(m, cast));
   }
   report.provider_requests = provider_requests(world);
   report.virtual_end_ms = clock::to_unix_ms(world.now());
@@ -762,8 +944,12 @@ reports::ScenarioReport run_scenario(Scenario const& scenario, RunOptions const&
     try {
       world = start_world(scenario, seed, cast, (fs::path(dir) / "candor.db").string());
       Execution(scenario, cast, *world, report).run(options);
+    } catch (InputError const& e) {
+      report.error = e.what();
+      report.error_kind = std::string(reports::kInputError);
     } catch (RunError const& e) {
       report.error = e.what();
+      report.error_kind = std::string(reports::kRunError);
     }
 
     // Whatever happened, the report shows what the store holds.
@@ -773,11 +959,13 @@ reports::ScenarioReport run_scenario(Scenario const& scenario, RunOptions const&
       } catch (std::exception const& e) {
         if (report.error.empty()) {
           report.error = e.what();
+          report.error_kind = std::string(reports::kRunError);
         }
       }
     }
   } catch (std::exception const& e) {
     report.error = fmt::format("cannot build the scenario's world: {}", e.what());
+    report.error_kind = std::string(reports::kRunError);
   }
   if (!options.keep_files && options.work_dir.empty()) {
     fs::remove_all(dir, ec);

@@ -13,6 +13,7 @@
 //
 // The same scenario and seed give the same report apart from wall-clock fields.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -23,6 +24,19 @@
 
 namespace candor::scenarios {
 
+/// Where a run is, for a progress line.
+struct StepProgress {
+  /// The step running, from 0, and the number of steps.
+  std::size_t index = 0;
+  std::size_t count = 0;
+  /// The step's label, or its path ("steps[2].send_message").
+  std::string label;
+  /// Wall-clock time since the step started.
+  std::chrono::milliseconds elapsed{0};
+  /// Requests the fakes have received so far (SMTP: sessions), all channels.
+  std::int64_t provider_requests = 0;
+};
+
 struct RunOptions {
   /// Replaces the scenario's seed when set (--seed).
   std::optional<std::uint64_t> seed;
@@ -30,13 +44,17 @@ struct RunOptions {
   /// folder when empty. The folder is removed after the run unless keep_files.
   std::string work_dir;
   bool keep_files = false;
-  /// Called before each step with its index, the step count and its label.
-  std::function<void(std::size_t, std::size_t, std::string const&)> on_step;
+  /// When set, called from a thread of the runner's own when each step starts
+  /// and every progress_interval while it runs (never two calls at once). It
+  /// must not block for long; the report does not depend on it.
+  std::function<void(StepProgress const&)> on_progress;
+  std::chrono::milliseconds progress_interval{250};
 };
 
 /// Runs one loaded scenario. Never throws: a world that cannot be built (a port
-/// that cannot be bound, a configuration the core refuses) is reported in
-/// ScenarioReport::error with passed == false.
+/// that cannot be bound) is reported in ScenarioReport::error with kind
+/// kRunError, content the core refuses at run time (which the loader should
+/// have caught) with kind kInputError naming the step; passed is then false.
 reports::ScenarioReport run_scenario(Scenario const& scenario, RunOptions const& options = {});
 
 }  // namespace candor::scenarios

@@ -62,4 +62,26 @@ std::string step_kind(StepBody const& body) {
                     body);
 }
 
+policy::PolicyConfig apply_policy(policy::PolicyConfig base, PolicySpec const& patch) {
+  if (patch.allowed_countries) {
+    base.allowed_countries = *patch.allowed_countries;
+  }
+  if (patch.blocked_numbers) {
+    base.blocked_numbers = *patch.blocked_numbers;
+  }
+  if (patch.blocked_patterns) {
+    base.blocked_patterns = *patch.blocked_patterns;
+  }
+  if (patch.candidate_daily_limit) {
+    base.candidate_daily_limit = *patch.candidate_daily_limit;
+  }
+  if (patch.application_daily_limit) {
+    base.application_daily_limit = *patch.application_daily_limit;
+  }
+  if (patch.default_region) {
+    base.default_region = *patch.default_region;
+  }
+  return base;
+}
+
 }  // namespace candor::scenarios

@@ -16,6 +16,7 @@
 
 #include "core/clock/clock.hpp"
 #include "core/domain/types.hpp"
+#include "core/policy/send_policy.hpp"
 
 namespace candor::scenarios {
 
@@ -55,34 +56,45 @@ struct PolicySpec {
 
 // Providers and faults ----------------------------------------------------
 
-/// One possible fate of a message at a fake provider, drawn by weight.
+/// One possible fate of a message at a fake provider, drawn by weight. The
+/// loader accepts only what the provider kind's fake can do:
+///   twilio    delivered, undelivered, failed (final by callback), sent (never more)
+///   syniverse delivered, failed, expired
+///   generic   sent
+///   smtp      sent, rejected (refused at RCPT TO)
 struct OutcomeSpec {
-  /// "delivered", "undelivered", "failed", "expired" (final by callback),
-  /// "sent" (no delivery report ever), "rejected" (refused by the API call).
   std::string result = "delivered";
   double weight = 1.0;
-  /// Provider error code sent with a failure ("30003", "SCG_ERROR_40024", "550").
+  /// Digits only: a Twilio error code for undelivered/failed ("30003"), a
+  /// Syniverse reason code for failed ("1009"), an SMTP reply code from 500 to
+  /// 599 for rejected ("550"). Empty lets the fake choose.
   std::string error_code;
 };
 
-/// A run of HTTP error answers from a fake's API.
+/// A run of error answers from a fake.
 struct BurstSpec {
-  /// 429, 500, 502, 503 or 504.
-  int http_status = 503;
-  /// The burst starts at this API request, counted from 1 = the first request
-  /// after the faults are applied (the start of the run, or a set_faults step).
+  /// SMS: the HTTP status, 429, 500, 502, 503 or 504. E-mail: the SMTP reply,
+  /// 421 (the session is closed after the greeting) or 451 (MAIL FROM refused).
+  int status = 503;
+  /// The burst starts at this API request (SMTP: session), counted from 1 = the
+  /// first request after the faults are applied (the start of the run, or a
+  /// set_faults step). At most kMaxFaultRequest.
   std::int64_t start_request = 1;
-  /// How many consecutive requests get the error.
+  /// How many consecutive requests get the error; the bursts of one fault set
+  /// cover at most kMaxBurstRequests requests together and never overlap.
   std::int64_t count = 1;
 };
+
+/// Bounds the loader enforces on faults, so that a typo cannot exhaust memory.
+inline constexpr std::int64_t kMaxBurstRequests = 1'000'000;
+inline constexpr std::int64_t kMaxFaultRequest = 1'000'000'000;
+inline constexpr std::size_t kMaxResetRequests = 10'000;
 
 /// Misbehaviour of a fake, all off by default.
 struct FaultSpec {
   std::vector<BurstSpec> bursts;
-  /// Added before the fake answers each API request (virtual time).
-  Duration latency{0};
-  /// API requests whose connection is reset without an answer, counted like
-  /// BurstSpec::start_request.
+  /// API requests (SMTP: sessions) whose connection is reset without an answer,
+  /// counted like BurstSpec::start_request; sorted, no repeats.
   std::vector<std::int64_t> reset_requests;
   /// Shares of status callbacks (0..1) sent twice, swapped with the next one,
   /// or never sent.
@@ -278,12 +290,22 @@ using StepBody = std::variant<SendMessageStep, ComposeStep, InboundStep, Advance
 struct Step {
   StepBody body;
   SourceMark mark;
-  /// Optional label for reports; defaults to "steps[i].<kind>".
+  /// The step's place in the file, "steps[3].expect".
+  std::string path;
+  /// The step's `label:`, shown in reports; empty when not given.
   std::string label;
+
+  /// The label when given, else the path.
+  std::string const& display_name() const { return label.empty() ? path : label; }
 };
 
 /// "send_message", "compose", ... for a step body.
 std::string step_kind(StepBody const& body);
+
+/// `base` with the fields `patch` sets replaced, as a set_policy step changes
+/// the rules in force (the loader checks each stage with the core's policy, the
+/// runner applies it).
+policy::PolicyConfig apply_policy(policy::PolicyConfig base, PolicySpec const& patch);
 
 // The scenario --------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 #include "scenarios/time_text.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdint>
@@ -68,42 +69,72 @@ std::optional<int> fixed_digits(std::string_view text, std::size_t pos, std::siz
   return value;
 }
 
-}  // namespace
-
-std::optional<clock::Duration> parse_duration(std::string_view text) {
+/// What scan_duration() found: whether the text is written like a duration, and
+/// its value in microseconds (saturated at kSaturated when it does not fit).
+struct ScannedDuration {
+  bool well_formed = false;
   bool negative = false;
+  std::int64_t micros = 0;
+};
+
+constexpr std::int64_t kSaturated = std::numeric_limits<std::int64_t>::max() / 2;
+
+ScannedDuration scan_duration(std::string_view text) {
+  ScannedDuration out;
   if (!text.empty() && (text.front() == '-' || text.front() == '+')) {
-    negative = text.front() == '-';
+    out.negative = text.front() == '-';
     text.remove_prefix(1);
   }
   if (text == "0") {
-    return clock::Duration(0);
+    out.well_formed = true;
+    return out;
   }
   if (text.empty()) {
-    return std::nullopt;
+    return out;
   }
 
-  std::int64_t total = 0;
   std::size_t pos = 0;
   while (pos < text.size()) {
-    auto number = read_number(text, pos);
-    if (!number) {
-      return std::nullopt;
+    std::size_t const digits_begin = pos;
+    auto const number = read_number(text, pos);
+    // A number too long for int64 still reads as a (too large) duration.
+    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])) != 0) {
+      ++pos;
+    }
+    if (pos == digits_begin) {
+      return out;
     }
     std::size_t const unit_begin = pos;
     while (pos < text.size() && std::isalpha(static_cast<unsigned char>(text[pos])) != 0) {
       ++pos;
     }
     std::int64_t const per_unit = unit_micros(text.substr(unit_begin, pos - unit_begin));
-    if (per_unit == 0 || *number > std::numeric_limits<std::int64_t>::max() / per_unit / 2) {
-      return std::nullopt;
+    if (per_unit == 0) {
+      return out;
     }
-    total += *number * per_unit;
-    if (total > std::numeric_limits<std::int64_t>::max() / 2) {
-      return std::nullopt;
+    if (!number || *number > kSaturated / per_unit) {
+      out.micros = kSaturated;
+    } else {
+      out.micros = std::min(kSaturated, out.micros + *number * per_unit);
     }
   }
-  return clock::Duration(negative ? -total : total);
+  out.well_formed = true;
+  return out;
+}
+
+}  // namespace
+
+std::optional<clock::Duration> parse_duration(std::string_view text) {
+  ScannedDuration const scanned = scan_duration(text);
+  if (!scanned.well_formed || scanned.micros >= kSaturated) {
+    return std::nullopt;
+  }
+  return clock::Duration(scanned.negative ? -scanned.micros : scanned.micros);
+}
+
+bool is_duration_too_large(std::string_view text) {
+  ScannedDuration const scanned = scan_duration(text);
+  return scanned.well_formed && scanned.micros > kMaxScenarioDuration.count();
 }
 
 std::string format_duration(clock::Duration d) {

@@ -6,8 +6,10 @@
 #include <csignal>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -225,7 +227,8 @@ int cmd_validate(std::span<std::string const> args, std::ostream& out, std::ostr
   return kExitOk;
 }
 
-/// Progress on a terminal only: one line rewritten in place.
+/// Progress on a terminal only: one line on stderr, rewritten in place. The
+/// runner calls show() from one thread at a time; clear() runs after the run.
 class Progress {
  public:
   explicit Progress(bool enabled) : enabled_(enabled) {}
@@ -233,16 +236,20 @@ class Progress {
   Progress(Progress const&) = delete;
   Progress& operator=(Progress const&) = delete;
 
+  bool enabled() const { return enabled_; }
+
   void show(std::string const& text) {
     if (!enabled_) {
       return;
     }
+    std::lock_guard lock(mutex_);
     std::string line = text.substr(0, 78);
     std::fprintf(stderr, "\r%-78s", line.c_str());
     std::fflush(stderr);
     shown_ = true;
   }
   void clear() {
+    std::lock_guard lock(mutex_);
     if (shown_) {
       std::fprintf(stderr, "\r%78s\r", "");
       std::fflush(stderr);
@@ -252,8 +259,32 @@ class Progress {
 
  private:
   bool enabled_;
+  std::mutex mutex_;
   bool shown_ = false;
 };
+
+/// Creates --out and proves it writable before anything runs, so that a bad
+/// folder is reported at once rather than after every scenario ran.
+bool check_out_dir(std::string const& dir, std::ostream& err) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir, ec)) {
+    err << fmt::format("candor run: --out: cannot create the folder \"{}\": {}\n", dir,
+                       ec ? ec.message() : "a file of that name exists");
+    return false;
+  }
+  fs::path const probe = fs::path(dir) / fmt::format(".candor-write-check-{}", ::getpid());
+  {
+    std::ofstream out(probe);
+    if (!out || !(out << "ok") || !out.flush()) {
+      err << fmt::format("candor run: --out: cannot write into \"{}\"\n", dir);
+      return false;
+    }
+  }
+  fs::remove(probe, ec);
+  return true;
+}
 
 std::string iso_now() {
   auto const now =
@@ -306,6 +337,10 @@ int cmd_run(std::span<std::string const> args, std::ostream& out, std::ostream& 
     }
   }
 
+  if (!out_dir.empty() && !check_out_dir(out_dir, err)) {
+    return kExitUsage;
+  }
+
   std::size_t files = 0;
   auto scenarios = load_all(parsed->positional, err, files);
   if (!scenarios) {
@@ -326,15 +361,20 @@ int cmd_run(std::span<std::string const> args, std::ostream& out, std::ostream& 
   reports::RunReport run;
   run.tool_version = std::string(kVersion);
   run.started_at = iso_now();
-  run.seed = run_options.seed.value_or(0);
+  run.seed = run_options.seed;
   auto const wall_start = std::chrono::steady_clock::now();
-  Progress progress(!quiet && isatty(STDERR_FILENO) != 0);
+  // Progress only when both streams are a terminal: redirected output stays clean.
+  Progress progress(!quiet && isatty(STDOUT_FILENO) != 0 && isatty(STDERR_FILENO) != 0);
   for (std::size_t i = 0; i < scenarios->size(); ++i) {
     Scenario const& scenario = (*scenarios)[i];
-    run_options.on_step = [&](std::size_t step, std::size_t steps, std::string const& label) {
-      progress.show(fmt::format("[{}/{}] {}: step {}/{} {}", i + 1, scenarios->size(),
-                                scenario.name, step + 1, steps, label));
-    };
+    if (progress.enabled()) {
+      run_options.on_progress = [&, i](StepProgress const& p) {
+        progress.show(fmt::format("[{}/{}] {}: step {}/{} {} · {:.1f} s · {} requests", i + 1,
+                                  scenarios->size(), scenario.name, p.index + 1, p.count, p.label,
+                                  static_cast<double>(p.elapsed.count()) / 1000.0,
+                                  p.provider_requests));
+      };
+    }
     run.scenarios.push_back(run_scenario(scenario, run_options));
   }
   progress.clear();
@@ -359,6 +399,14 @@ int cmd_run(std::span<std::string const> args, std::ostream& out, std::ostream& 
   if (quiet || !formats->console) {
     out << fmt::format("{} of {} scenario{} passed\n", passed, run.scenarios.size(),
                        run.scenarios.size() == 1 ? "" : "s");
+  }
+  if (reports::run_had_input_error(run)) {
+    for (auto const& s : run.scenarios) {
+      if (s.error_kind == reports::kInputError) {
+        err << fmt::format("{}: unusable input: {}\n", s.file, s.error);
+      }
+    }
+    return kExitUsage;
   }
   return reports::run_passed(run) ? kExitOk : kExitFailed;
 }

@@ -7,6 +7,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -97,6 +98,81 @@ TEST(Cli, ExitsTwoOnUnusableInput) {
   EXPECT_EQ(run_candor("run --seed minus x.yaml").exit_code, kExitUsage);
   EXPECT_EQ(run_candor("run /no/such/file.yaml").exit_code, kExitUsage);
   EXPECT_EQ(run_candor("frobnicate").exit_code, kExitUsage);
+}
+
+TEST(Cli, ValidateCatchesWhatOnlyTheRunUsedToRefuse) {
+  auto const bad = write_file("run_time_only.yaml", R"(name: run time only
+policy: {allowed_countries: [US, XX], default_region: QQ}
+providers:
+  sms:
+    kind: twilio
+    outcomes: [{result: failed, error_code: abc}]
+    faults: {latency: 1s}
+candidates: [{id: 1, phone: "+14155550101"}]
+steps:
+  - set_policy: {blocked_numbers: ["+1415555"]}
+)");
+  Outcome const out = run_candor("validate " + bad.string());
+  EXPECT_EQ(out.exit_code, kExitUsage) << out.output;
+  for (char const* expected :
+       {"run_time_only.yaml:2:34: policy.allowed_countries[1]: \"XX\" is not a region code",
+        "run_time_only.yaml:2:55: policy.default_region: \"QQ\" is not a region code",
+        "run_time_only.yaml:6:45: providers.sms.outcomes[0].error_code: expected a Twilio error "
+        "code",
+        "run_time_only.yaml:7:23: providers.sms.faults.latency: API latency is not supported",
+        "run_time_only.yaml:10:36: steps[0].set_policy.blocked_numbers[0]: phone '+1415555'"}) {
+    EXPECT_THAT(out.output, HasSubstr(expected));
+  }
+  EXPECT_EQ(run_candor("run " + bad.string()).exit_code, kExitUsage);
+}
+
+TEST(Cli, RefusesAnUnusableOutFolderBeforeRunningAnything) {
+  auto const file = write_file("passing.yaml", kPassing);
+  auto const blocker = write_file("not_a_folder", "x");
+  Outcome const out =
+      run_candor("run --out " + (blocker / "reports").string() + " " + file.string());
+  EXPECT_EQ(out.exit_code, kExitUsage) << out.output;
+  EXPECT_THAT(out.output, HasSubstr("candor run: --out: cannot create the folder"));
+  EXPECT_THAT(out.output, Not(HasSubstr("PASS")));
+}
+
+TEST(Cli, ShowsNoProgressWhenNotOnATerminal) {
+  auto const file = write_file("passing.yaml", kPassing);
+  Outcome const out = run_candor("run " + file.string());
+  EXPECT_EQ(out.output.find('\r'), std::string::npos);
+}
+
+TEST(Cli, UpdatesProgressOnATerminalDuringALongStep) {
+  if (std::system("command -v script >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "script(1) is needed to give candor a terminal";
+  }
+  auto const file = write_file("long_step.yaml", R"(name: long step
+providers: {sms: {kind: generic}}
+candidates:
+  generate: {count: 2000, countries: {US: 1}}
+steps:
+  - send_message: {channel: sms, body: "Hi {{FirstName}}", candidates: all}
+)");
+  std::string const command = std::string("script -qec '") + CANDOR_CLI_PATH + " run " +
+                              file.string() + " --format none' /dev/null";
+  Outcome outcome;
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::array<char, 4096> buffer{};
+  std::size_t read = 0;
+  while ((read = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
+    outcome.output.append(buffer.data(), read);
+  }
+  pclose(pipe);
+
+  // The line for step 1 is rewritten while the send runs, with time and requests.
+  std::size_t updates = 0;
+  for (std::size_t at = outcome.output.find("\r[1/1] long step: step 1/1"); at != std::string::npos;
+       at = outcome.output.find("\r[1/1] long step: step 1/1", at + 1)) {
+    ++updates;
+  }
+  EXPECT_GE(updates, 2u) << outcome.output;
+  EXPECT_THAT(outcome.output, HasSubstr(" requests"));
 }
 
 TEST(Cli, ValidatesFoldersAndPrintsHelpAndVersion) {

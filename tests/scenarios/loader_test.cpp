@@ -53,7 +53,7 @@ steps:
   - compose: {channel: email, subject: Hello, body: Hi, candidate: 1}
   - inbound: {from: "+14155550100", body: STOP}
   - set_policy: {candidate_daily_limit: 5}
-  - set_faults: {sms: {latency: 200ms}}
+  - set_faults: {sms: {bursts: [{status: 503, count: 2}]}}
   - restart
   - expect:
       status: {sent: {at_least: 1}, blocked: 1}
@@ -92,7 +92,7 @@ TEST(LoadScenario, ReadsEverySection) {
   EXPECT_FALSE(s.policy.application_daily_limit->has_value());
   ASSERT_TRUE(s.providers.sms.has_value());
   EXPECT_EQ(s.providers.sms->outcomes.size(), 2u);
-  EXPECT_EQ(s.providers.sms->faults.bursts.at(0).http_status, 429);
+  EXPECT_EQ(s.providers.sms->faults.bursts.at(0).status, 429);
   EXPECT_EQ(s.providers.email->outcomes.at(0).result, "sent");
   EXPECT_EQ(s.candidates.list.size(), 2u);
   EXPECT_EQ(s.candidates.list[1].number, "CAND-000002");
@@ -204,7 +204,8 @@ providers:
 steps: []
 )");
   EXPECT_THAT(r.error_text(), HasSubstr("t.yaml:5:25: providers.sms.outcomes[0].result: expected "
-                                        "one of sent, rejected; got \"delivered\""));
+                                        "one of sent; got \"delivered\" (the generic provider "
+                                        "sends no delivery reports"));
   EXPECT_THAT(r.error_text(), HasSubstr("providers.sms.callback_delays: generic sends no status "
                                         "callbacks"));
 }
@@ -229,8 +230,10 @@ steps: []
   LoadResult bad = load_scenario_text(
       "name: x\npolicy:\n  blocked_numbers: [{file: bad.csv}, {file: missing.csv}]\nsteps: []\n",
       "t.yaml", dir.string());
-  EXPECT_THAT(bad.error_text(), HasSubstr("bad.csv:2:1: policy.blocked_numbers[0]: expected a "
-                                          "phone number"));
+  EXPECT_THAT(bad.error_text(),
+              HasSubstr("bad.csv:2:1: policy.blocked_numbers[0]: expected a "
+                        "phone number such as +14155550100; got \"not a number!\" "
+                        "(CSV file named at t.yaml:3:28)"));
   EXPECT_THAT(bad.error_text(), HasSubstr("t.yaml:3:45: policy.blocked_numbers[1].file: cannot "
                                           "read CSV file"));
 }

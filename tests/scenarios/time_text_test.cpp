@@ -34,6 +34,16 @@ TEST(ParseDuration, RefusesMalformedText) {
   }
 }
 
+TEST(ParseDuration, TellsTooLargeFromMalformed) {
+  EXPECT_TRUE(is_duration_too_large("3651d"));
+  EXPECT_TRUE(is_duration_too_large("99999999999999999999d"));
+  EXPECT_TRUE(is_duration_too_large("-4000d"));
+  EXPECT_FALSE(is_duration_too_large("3650d"));
+  EXPECT_FALSE(is_duration_too_large("1x"));
+  EXPECT_FALSE(is_duration_too_large("lots"));
+  EXPECT_EQ(parse_duration("3651d"), clock::Duration(hours(24 * 3651)));
+}
+
 TEST(FormatDuration, RoundTrips) {
   for (char const* text : {"1h30m", "250ms", "1d", "-5h", "90s"}) {
     auto d = parse_duration(text);
