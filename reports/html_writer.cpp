@@ -56,6 +56,7 @@ th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--lin
   vertical-align: top; }
 th { background: #f9fafb; font-weight: 600; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
+td.step { min-width: 14em; }
 tr.failed td { background: #fef2f2; }
 .status { display: inline-flex; align-items: center; gap: 6px; white-space: nowrap; }
 .status::before { content: ""; width: 10px; height: 10px; border-radius: 2px;
@@ -211,6 +212,17 @@ void write_kpi(std::ostream& out, std::string_view label, std::string const& val
       color, h(value), h(label));
 }
 
+/// A rate short enough for a tile: "12.5/s", "3.9/min", "0.2/h".
+std::string compact_rate(double per_second) {
+  if (per_second >= 1.0 || per_second <= 0.0) {
+    return fmt::format("{:.1f}/s", per_second);
+  }
+  if (per_second * 60.0 >= 1.0) {
+    return fmt::format("{:.1f}/min", per_second * 60.0);
+  }
+  return fmt::format("{:.1f}/h", per_second * 3600.0);
+}
+
 /// A latency tile: "—" when no message got that far.
 std::string latency_value(LatencyStats const& stats) {
   return stats.count == 0 ? std::string("—") : format_duration(stats.p90_ms);
@@ -227,7 +239,7 @@ void write_kpis(std::ostream& out, ScenarioReport const& s, HtmlOptions const& o
             status_color("failed"));
   write_kpi(out, "blocked", std::to_string(count_of(s.status_counts, "blocked")),
             status_color("blocked"));
-  write_kpi(out, "sent", std::to_string(s.throughput.sent), status_color("sent"));
+  write_kpi(out, "accepted by a provider", std::to_string(s.throughput.sent), status_color("sent"));
   write_kpi(out, "p90 send → accepted", latency_value(s.latency.send_to_accepted),
             status_color("sent"));
   write_kpi(out, "p90 send → delivered", latency_value(s.latency.send_to_delivered),
@@ -236,7 +248,7 @@ void write_kpis(std::ostream& out, ScenarioReport const& s, HtmlOptions const& o
   if (s.throughput.sent > 0 && !rate) {
     write_kpi(out, "virtual send rate: no virtual time elapsed", "—", status_color("sent"));
   } else {
-    write_kpi(out, "virtual send rate", format_rate(rate.value_or(0)), status_color("sent"));
+    write_kpi(out, "virtual send rate", compact_rate(rate.value_or(0)), status_color("sent"));
   }
   write_kpi(out, "virtual time", format_duration(s.virtual_end_ms - s.virtual_start_ms), "#4B5563");
   if (options.show_timing) {
@@ -257,7 +269,7 @@ void write_expectations(std::ostream& out, ScenarioReport const& s) {
       << "<th scope=\"col\">Detail</th></tr></thead>\n<tbody>\n";
   for (auto const& e : s.expectations) {
     out << fmt::format(
-        "<tr{}><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td><code>{}</code>"
+        "<tr{}><td class=\"step\">{}</td><td>{}</td><td class=\"{}\">{}</td><td><code>{}</code>"
         "</td><td><code>{}</code></td><td>{}</td></tr>\n",
         e.passed ? "" : " class=\"failed\"", h(step_name(e)), h(e.label),
         e.passed ? "result-pass" : "result-fail", e.passed ? "pass" : "FAIL", h(e.expected),

@@ -146,7 +146,8 @@ TEST(HtmlWriter, LatencyTilesUseOnePercentileAndSayWhich) {
   EXPECT_THAT(html, HasSubstr("<span class=\"label\">p90 send → accepted</span>"));
   EXPECT_THAT(html, HasSubstr("<span class=\"label\">p90 send → delivered</span>"));
   EXPECT_THAT(html, Not(HasSubstr("p50 send")));
-  EXPECT_THAT(html, HasSubstr("<span class=\"label\">virtual send rate</span>"));
+  EXPECT_THAT(html, HasSubstr("<span class=\"value\">12.0/min</span><span class=\"label\">"
+                              "virtual send rate</span>"));
 }
 
 TEST(HtmlWriter, ShowsStepLabelsAndSaysWhenNoVirtualTimeElapsed) {
@@ -159,7 +160,7 @@ TEST(HtmlWriter, ShowsStepLabelsAndSaysWhenNoVirtualTimeElapsed) {
 
   auto const html = render(run);
 
-  EXPECT_THAT(html, HasSubstr("<td>step 0 (after &lt;the&gt; bulk)</td>"));
+  EXPECT_THAT(html, HasSubstr("<td class=\"step\">step 0 (after &lt;the&gt; bulk)</td>"));
   EXPECT_THAT(html, HasSubstr("virtual send rate: no virtual time elapsed"));
 }
 

@@ -1,13 +1,44 @@
 #!/usr/bin/env bash
-# Renders the sample run's HTML report in headless Chromium and checks that the
-# screenshot is not blank: right size, enough non-white pixels, enough colours.
+# Renders an HTML report in headless Chromium and checks that the screenshot is
+# not blank: right size, enough non-white pixels, enough colours.
 #
-# usage: render_html.sh <candor_reports_sample binary> [screenshot.png]
+# usage: render_html.sh --sample <candor_reports_sample binary> [screenshot.png]
+#        render_html.sh --run <candor binary> <scenario.yaml>... [--png screenshot.png]
+# --sample renders the synthetic sample run; --run runs the scenarios with the
+# candor command and renders the report that run wrote, checking that it names
+# every scenario.
 # Exits 77 (ctest's skip code) when Chromium or python3 is not installed.
 set -euo pipefail
 
-sample=${1:?usage: render_html.sh <candor_reports_sample> [screenshot.png]}
-keep=${2:-}
+usage="usage: render_html.sh --sample <binary> [png] | --run <candor> <scenario.yaml>... [--png png]"
+mode=${1:?$usage}
+shift
+keep=""
+case $mode in
+  --sample)
+    producer=${1:?$usage}
+    keep=${2:-}
+    ;;
+  --run)
+    producer=${1:?$usage}
+    shift
+    scenarios=()
+    while [[ $# -gt 0 ]]; do
+      if [[ $1 == --png ]]; then
+        keep=${2:?$usage}
+        shift 2
+      else
+        scenarios+=("$1")
+        shift
+      fi
+    done
+    [[ ${#scenarios[@]} -gt 0 ]] || { echo "$usage" >&2; exit 2; }
+    ;;
+  *)
+    echo "$usage" >&2
+    exit 2
+    ;;
+esac
 width=1280
 height=2000
 
@@ -30,7 +61,26 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-"$sample" "$work/out" >/dev/null
+if [[ $mode == --sample ]]; then
+  "$producer" "$work/out" >/dev/null
+else
+  # A failed expectation (exit 1) still writes a report worth rendering;
+  # unusable input (exit 2) does not.
+  status=0
+  "$producer" run "${scenarios[@]}" --quiet --out "$work/out" >"$work/run.log" 2>&1 || status=$?
+  if [[ $status -gt 1 || ! -s $work/out/report.html ]]; then
+    echo "render_html: candor run failed (exit $status):" >&2
+    tail -20 "$work/run.log" >&2
+    exit 1
+  fi
+  for scenario in "${scenarios[@]}"; do
+    name=$(sed -n 's/^name: *//p' "$scenario" | head -1)
+    if ! grep -qF "$name" "$work/out/report.html"; then
+      echo "render_html: the report does not name scenario \"$name\"" >&2
+      exit 1
+    fi
+  done
+fi
 timeout 120 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
   --disable-background-networking --disable-component-update --disable-sync \
   --user-data-dir="$work/profile" --hide-scrollbars --window-size="$width,$height" \
