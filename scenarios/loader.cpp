@@ -1920,6 +1920,8 @@ class ScenarioReader {
           r_.error(mark, path,
                    fmt::format("the {} fake sends no status callbacks; remove {}", kind, name));
         } else if (provider->kind == domain::ProviderKind::kSyniverse && use.in_step) {
+          // Limitation: Syniverse callback faults cannot change mid-run — the fake takes
+          // its event fault rates only when it starts; bursts and resets still can.
           r_.error(mark, path,
                    fmt::format("the syniverse fake fixes its callback faults when it starts; set "
                                "{} in providers.sms.faults",
@@ -1933,6 +1935,8 @@ class ScenarioReader {
   }
 
   /// The SMTP fake can fail or drop only the next sessions, with one code.
+  /// Limitation: e-mail bursts start at session 1 and resets list sessions 1..n —
+  /// FakeSmtp offers fail_next_sessions/drop_next_sessions only, no session numbers.
   void check_email_faults(FaultUse const& use) {
     FaultSpec const& f = use.spec;
     FaultMarks const& marks = use.marks;

@@ -382,7 +382,8 @@ void apply_email_faults(fakes::smtp::FakeSmtp& smtp, FaultSpec const& faults) {
 /// burst) costs one scripted entry per request — the fakes' HttpServer takes
 /// faults for "the next N requests" or for one request number, not for a range
 /// starting later; the loader bounds the bursts of one fault set to
-/// kMaxBurstRequests requests together.
+/// kMaxBurstRequests requests together (pinned by the runner test
+/// BurstsHitTheirRequestsWithTheProvidersOwnErrors).
 void script_requests(World& world, fakes::http::HttpServer& server, FaultSpec const& faults) {
   auto const base = static_cast<std::uint64_t>(server.request_count());
   std::vector<BurstSpec> bursts = faults.bursts;
