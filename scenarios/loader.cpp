@@ -1395,16 +1395,23 @@ class ScenarioReader {
     if (node.IsScalar()) {
       if (auto k = r_.one_of(node, path, kKinds))
         out.kind = *domain::parse_context_kind(*k);
-      return;
+    } else {
+      r_.map(node, path,
+             {{"kind",
+               [&](auto const& n, auto const& p) {
+                 if (auto k = r_.one_of(n, p, kKinds))
+                   out.kind = *domain::parse_context_kind(*k);
+               },
+               true},
+              {"id", [&](auto const& n, auto const& p) { assign(out.id, r_.string(n, p)); }}});
     }
-    r_.map(node, path,
-           {{"kind",
-             [&](auto const& n, auto const& p) {
-               if (auto k = r_.one_of(n, p, kKinds))
-                 out.kind = *domain::parse_context_kind(*k);
-             },
-             true},
-            {"id", [&](auto const& n, auto const& p) { assign(out.id, r_.string(n, p)); }}});
+    bool const named =
+        out.kind == domain::ContextKind::kRequisition || out.kind == domain::ContextKind::kPool;
+    if (named && out.id.empty()) {
+      r_.error(node, path,
+               fmt::format("a {0} send names its {0}: expected {{kind: {0}, id: ...}}",
+                           domain::to_string(out.kind)));
+    }
   }
 
   void read_variables(YAML::Node const& node, std::string const& path,

@@ -120,6 +120,25 @@ steps:
                                      "of email, sms; got \"fax\""));
 }
 
+TEST(LoadScenario, RequisitionAndPoolSendsNameTheirId) {
+  LoadResult r = load(R"(name: x
+providers:
+  sms: {kind: twilio}
+candidates: [{id: 1, phone: "+14155550101"}]
+steps:
+  - send_message: {channel: sms, context: requisition, body: hi, candidates: all}
+  - compose: {channel: sms, context: {kind: pool}, body: hi, candidate: 1}
+  - compose: {channel: sms, context: {kind: search}, body: hi, candidate: 1}
+)");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(lines_of(r),
+              ::testing::ElementsAre("t.yaml:6:43: steps[0].send_message.context: a requisition "
+                                     "send names its requisition: expected {kind: requisition, "
+                                     "id: ...}",
+                                     "t.yaml:7:38: steps[1].compose.context: a pool send names "
+                                     "its pool: expected {kind: pool, id: ...}"));
+}
+
 TEST(LoadScenario, SuggestsTheClosestKnownKey) {
   LoadResult r = load("name: x\nstpes: []\n");
   EXPECT_THAT(r.error_text(),
