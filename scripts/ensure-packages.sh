@@ -9,7 +9,7 @@ candor_packages=(
   libboost-dev libboost-system-dev
   nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev libssl-dev
   libphonenumber-dev libre2-dev libspdlog-dev libfmt-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev
   clang-format
   python3-twilio
 )

@@ -10,6 +10,8 @@
 // latency of send -> accepted and send -> delivered. With --json, appends the
 // same figures as one JSON line to FILE ("-" for standard output).
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -85,6 +87,16 @@ std::vector<domain::Candidate> candidates(std::int64_t count) {
                    .phone = fmt::format("+1415{:07}", 2000000 + i)});
   }
   return out;
+}
+
+/// User and system CPU time of the whole process (core and fakes alike), seconds.
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](timeval const& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 /// The value below which `fraction` of the sorted samples lie (nearest rank).
@@ -199,8 +211,10 @@ int run(BenchOptions const& bench) {
   request.body = "Hi {{FirstName}}, we have news.";
   request.candidates = std::move(ids);
 
+  auto const cpu_start = process_cpu_seconds();
   auto const wall_start = std::chrono::steady_clock::now();
   auto sent = world.messenger().send_message(request);
+  auto const admitted_after = std::chrono::steady_clock::now() - wall_start;
   if (!sent) {
     std::cerr << "send_message failed: " << sent.error().to_string() << "\n";
     return 1;
@@ -217,6 +231,8 @@ int run(BenchOptions const& bench) {
       },
       std::chrono::minutes(5));
   auto const wall_end = std::chrono::steady_clock::now();
+  auto const cpu_seconds = process_cpu_seconds() - cpu_start;
+  auto const cores = std::max(1U, std::thread::hardware_concurrency());
   if (!done) {
     auto const stats = world.messenger().stats();
     std::cerr << fmt::format("timed out: sent {} failed {} callbacks {} of {}\n", stats.sent,
@@ -242,35 +258,43 @@ int run(BenchOptions const& bench) {
       "  time       {:>8.3f} s (store: first admission -> last Delivered)\n"
       "             {:>8.3f} s (wall: send_message -> all callbacks applied)\n"
       "  throughput {:>8.0f} delivered/s (store)   {:>8.0f} delivered/s (wall)\n"
+      "  send_message {:>6.0f} ms (templates, policy and admission of every message)\n"
+      "  cpu        {:>8.3f} s, {:.0f} us per delivered message, {:.0f}% of {} cores\n"
       "  latency ms        p50       p90       p99\n"
       "  send->accepted {:>8.1f}  {:>8.1f}  {:>8.1f}\n"
       "  send->delivered{:>8.1f}  {:>8.1f}  {:>8.1f}\n",
       f.admitted, f.delivered, sent->blocked, f.store_seconds, f.wall_seconds, per_second,
-      per_wall_second, percentile(f.to_accepted_ms, 0.5), percentile(f.to_accepted_ms, 0.9),
+      per_wall_second, std::chrono::duration<double, std::milli>(admitted_after).count(),
+      cpu_seconds, f.delivered > 0 ? cpu_seconds * 1e6 / static_cast<double>(f.delivered) : 0,
+      f.wall_seconds > 0 ? 100 * cpu_seconds / (f.wall_seconds * cores) : 0, cores,
+      percentile(f.to_accepted_ms, 0.5), percentile(f.to_accepted_ms, 0.9),
       percentile(f.to_accepted_ms, 0.99), percentile(f.to_delivered_ms, 0.5),
       percentile(f.to_delivered_ms, 0.9), percentile(f.to_delivered_ms, 0.99));
 
   if (!bench.json_path.empty()) {
-    nlohmann::json line = {{"bench", "e2e_twilio"},
-                           {"messages", bench.messages},
-                           {"admitted", f.admitted},
-                           {"delivered", f.delivered},
-                           {"store_seconds", f.store_seconds},
-                           {"wall_seconds", f.wall_seconds},
-                           {"delivered_per_second", per_second},
-                           {"delivered_per_wall_second", per_wall_second},
-                           {"accepted_ms",
-                            {{"p50", percentile(f.to_accepted_ms, 0.5)},
-                             {"p90", percentile(f.to_accepted_ms, 0.9)},
-                             {"p99", percentile(f.to_accepted_ms, 0.99)}}},
-                           {"delivered_ms",
-                            {{"p50", percentile(f.to_delivered_ms, 0.5)},
-                             {"p90", percentile(f.to_delivered_ms, 0.9)},
-                             {"p99", percentile(f.to_delivered_ms, 0.99)}}},
-                           {"io_threads", bench.io_threads},
-                           {"webhook_threads", bench.webhook_threads},
-                           {"twilio_threads", bench.twilio_threads},
-                           {"http_in_flight", bench.http_in_flight}};
+    nlohmann::json line = {
+        {"bench", "e2e_twilio"},
+        {"messages", bench.messages},
+        {"admitted", f.admitted},
+        {"delivered", f.delivered},
+        {"store_seconds", f.store_seconds},
+        {"wall_seconds", f.wall_seconds},
+        {"delivered_per_second", per_second},
+        {"delivered_per_wall_second", per_wall_second},
+        {"send_message_ms", std::chrono::duration<double, std::milli>(admitted_after).count()},
+        {"cpu_seconds", cpu_seconds},
+        {"accepted_ms",
+         {{"p50", percentile(f.to_accepted_ms, 0.5)},
+          {"p90", percentile(f.to_accepted_ms, 0.9)},
+          {"p99", percentile(f.to_accepted_ms, 0.99)}}},
+        {"delivered_ms",
+         {{"p50", percentile(f.to_delivered_ms, 0.5)},
+          {"p90", percentile(f.to_delivered_ms, 0.9)},
+          {"p99", percentile(f.to_delivered_ms, 0.99)}}},
+        {"io_threads", bench.io_threads},
+        {"webhook_threads", bench.webhook_threads},
+        {"twilio_threads", bench.twilio_threads},
+        {"http_in_flight", bench.http_in_flight}};
     if (bench.json_path == "-") {
       std::cout << line.dump() << "\n";
     } else {
