@@ -63,7 +63,9 @@ struct ClientOptions {
   /// Logger component name.
   std::string log_name = "fake.http.client";
   /// Connections open at once to one origin, busy and idle together; at least 1.
-  std::size_t max_connections_per_origin = 8;
+  /// Default 32: enough that a burst of callbacks to a busy receiver is not held
+  /// back by waiting for free connections.
+  std::size_t max_connections_per_origin = 32;
 };
 
 /// An asynchronous HTTP/1.1 client on its own io_context thread, with a keep-alive
