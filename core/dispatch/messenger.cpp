@@ -323,10 +323,14 @@ MessengerStats Messenger::Core::stats() const {
 // Send Message and Compose
 
 candor::Status Messenger::Core::upsert_candidates(std::span<domain::Candidate const> candidates) {
+  // The policy reads each number as a send will, and keeps its verdict: a later
+  // send to the stored E.164 form finds it cached instead of parsing again.
   std::vector<domain::Candidate> normalised(candidates.begin(), candidates.end());
   for (auto& candidate : normalised) {
-    if (auto parsed = policy::parse_phone(candidate.phone, options_.default_region); parsed) {
-      candidate.phone = parsed->e164;
+    auto const checked = policy_.check({.phone = candidate.phone});
+    if (!checked.e164.empty() && checked.e164 != candidate.phone) {
+      candidate.phone = checked.e164;
+      (void)policy_.check({.phone = candidate.phone});
     }
   }
   return store_.upsert_candidates(normalised);

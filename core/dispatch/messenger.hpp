@@ -138,10 +138,12 @@ class Messenger final : public webhooks::WebhookSink {
   Status start();
 
   /// Adds or replaces candidates. Each phone is stored in E.164 when it parses
-  /// (a number without '+' is read in `default_region`), so that replies and STOP
-  /// find their candidates whatever format the number came in; a number that does
-  /// not parse is kept as given, and an SMS to it is blocked as invalid_number. An
-  /// opt-out on record stays, and Last Contacted never moves back.
+  /// (a number without '+' is read in the policy's default region), so that
+  /// replies and STOP find their candidates whatever format the number came in; a
+  /// number that does not parse is kept as given, and an SMS to it is blocked as
+  /// invalid_number. The policy remembers each number's verdict, so sends need not
+  /// parse it again. An opt-out on record stays, and Last Contacted never moves
+  /// back.
   Status upsert_candidates(std::span<domain::Candidate const> candidates);
 
   /// Send Message: one request, many candidates, one channel. Fails as a whole,
