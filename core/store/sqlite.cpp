@@ -64,19 +64,49 @@ Result<Database> Database::open(std::string const& path) {
 }
 
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+    : db_(std::exchange(other.db_, nullptr)),
+      path_(std::move(other.path_)),
+      control_(std::exchange(other.control_, {})) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
+    for (auto* statement : control_) {
+      sqlite3_finalize(statement);
+    }
     sqlite3_close_v2(db_);
     db_ = std::exchange(other.db_, nullptr);
     path_ = std::move(other.path_);
+    control_ = std::exchange(other.control_, {});
   }
   return *this;
 }
 
 Database::~Database() {
+  for (auto* statement : control_) {
+    sqlite3_finalize(statement);
+  }
   sqlite3_close_v2(db_);
+}
+
+Status Database::run(Control control) {
+  static constexpr std::array<std::string_view, 4> kSql = {"BEGIN IMMEDIATE", "BEGIN DEFERRED",
+                                                           "COMMIT", "ROLLBACK"};
+  auto const index = static_cast<std::size_t>(control);
+  auto& statement = control_[index];
+  if (statement == nullptr) {
+    auto const sql = kSql[index];
+    int const rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &statement, nullptr);
+    if (rc != SQLITE_OK) {
+      return error(rc, sql);
+    }
+  }
+  int const rc = sqlite3_step(statement);
+  sqlite3_reset(statement);
+  if (rc != SQLITE_DONE) {
+    return error(rc, kSql[index]);
+  }
+  return ok_status();
 }
 
 Status Database::exec(std::string_view sql) {
@@ -204,7 +234,8 @@ std::optional<std::int64_t> Statement::Use::optional_int64(int column) const {
 Result<Transaction> Transaction::begin(Database& db, Mode mode) {
   // IMMEDIATE takes the write lock up front, so a writer never fails half way
   // with SQLITE_BUSY when upgrading from a read lock held by another process.
-  CANDOR_RETURN_IF_ERROR(db.exec(mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED"));
+  CANDOR_RETURN_IF_ERROR(db.run(mode == Mode::kWrite ? Database::Control::kBeginWrite
+                                                     : Database::Control::kBeginRead));
   Transaction transaction(db);
   transaction.open_ = true;
   return transaction;
@@ -216,12 +247,12 @@ Transaction::Transaction(Transaction&& other) noexcept
 Transaction::~Transaction() {
   if (open_) {
     // Nothing to report to: the caller is already returning an error.
-    (void)db_->exec("ROLLBACK");
+    (void)db_->run(Database::Control::kRollback);
   }
 }
 
 Status Transaction::commit() {
-  CANDOR_RETURN_IF_ERROR(db_->exec("COMMIT"));
+  CANDOR_RETURN_IF_ERROR(db_->run(Database::Control::kCommit));
   open_ = false;
   return ok_status();
 }

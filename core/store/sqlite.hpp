@@ -4,6 +4,7 @@
 // that reset themselves after use, and transactions that roll back unless
 // committed. Errors become candor::Error values naming the database path.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,6 +32,12 @@ class Database {
   /// Runs one or more statements that take no parameters (pragmas, DDL).
   Status exec(std::string_view sql);
 
+  /// The statements that start and end a transaction.
+  enum class Control : std::uint8_t { kBeginWrite, kBeginRead, kCommit, kRollback };
+  /// Runs one of them, compiled once per connection: a store opens a transaction
+  /// for nearly every call, and parsing its text each time showed in profiles.
+  Status run(Control control);
+
   /// An error of `code` for the failed step `what`, with the path and SQLite's
   /// own message.
   Error error(int code, std::string_view what) const;
@@ -46,6 +53,8 @@ class Database {
 
   sqlite3* db_ = nullptr;
   std::string path_;
+  /// Prepared on first use, indexed by Control.
+  std::array<sqlite3_stmt*, 4> control_{};
 };
 
 /// A prepared statement, compiled once and reused. Parameters are 1-based as in
