@@ -268,14 +268,18 @@ class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
                                  : !result.written && (result.failure == HttpFailure::kConnect ||
                                                        result.failure == HttpFailure::kTimeout ||
                                                        result.failure == HttpFailure::kConnection);
+      if (!retryable || attempt >= options_.max_attempts) {
+        log_exchange(message_id, result, duration_ms,
+                     retryable ? "exhausted" : exchange_label(result));
+        co_return result;
+      }
+      // Drawn only for a retry: most exchanges succeed at once.
       auto delay = backoff_delay(options_, message_id, attempt);
       if (result.retry_after) {
         delay = std::max(delay, *result.retry_after);
       }
-      bool const in_time = clock_.now() + delay < deadline;
-      if (!retryable || attempt >= options_.max_attempts || !in_time) {
-        log_exchange(message_id, result, duration_ms,
-                     retryable ? (in_time ? "exhausted" : "deadline") : exchange_label(result));
+      if (clock_.now() + delay >= deadline) {
+        log_exchange(message_id, result, duration_ms, "deadline");
         co_return result;
       }
 
