@@ -1,10 +1,9 @@
 #include "fakes/twilio/signature.hpp"
 
 #include <algorithm>
-#include <map>
-#include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -86,17 +85,19 @@ std::string hmac_sha1(std::string_view key, std::string_view data) {
 }  // namespace
 
 std::string signing_string(std::string_view url, http::Fields const& params) {
-  std::map<std::string, std::set<std::string>> sorted;
+  // Names in byte order, each distinct value of a name once, values in byte order.
+  std::vector<std::pair<std::string_view, std::string_view>> sorted;
+  sorted.reserve(params.size());
   for (auto const& [name, value] : params) {
-    sorted[name].insert(value);
+    sorted.emplace_back(name, value);
   }
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
 
   std::string out(url);
-  for (auto const& [name, values] : sorted) {
-    for (auto const& value : values) {
-      out += name;
-      out += value;
-    }
+  for (auto const& [name, value] : sorted) {
+    out += name;
+    out += value;
   }
   return out;
 }
