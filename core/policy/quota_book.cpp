@@ -105,6 +105,15 @@ QuotaBook::QuotaBook() : day_(kNoDay), application_(pack(kNoDay, 0)) {
 
 QuotaBook::~QuotaBook() = default;
 
+void QuotaBook::prefetch(std::string_view phone, std::string_view candidate_number) const {
+  auto const phone_hash = detail::hash_key(phone);
+  shards_[shard_of(phone_hash)].phones.prefetch(phone_hash);
+  if (!candidate_number.empty()) {
+    auto const candidate_hash = detail::hash_key(candidate_number);
+    shards_[shard_of(candidate_hash)].candidates.prefetch(candidate_hash);
+  }
+}
+
 domain::BlockReason QuotaBook::try_take(std::int64_t day, std::string_view phone,
                                         std::string_view candidate_number,
                                         QuotaLimits const& limits, std::int64_t* counted_day) {

@@ -69,6 +69,11 @@ class QuotaBook {
                                std::string_view candidate_number, QuotaLimits const& limits,
                                std::int64_t* counted_day = nullptr);
 
+  /// Starts loading the counters try_take() will read for `phone` and
+  /// `candidate_number`, so that other work can run while they arrive. A hint:
+  /// it changes nothing.
+  void prefetch(std::string_view phone, std::string_view candidate_number) const;
+
   /// Undoes one successful try_take() counted on `day`. Does nothing when the
   /// book has moved on to a later day since.
   void give_back(std::int64_t day, std::string_view phone, std::string_view candidate_number);

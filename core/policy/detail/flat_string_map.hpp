@@ -9,6 +9,7 @@
 // (a counter given back to zero stays, holding 0). Not thread-safe; callers
 // shard and lock.
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -73,6 +74,17 @@ class FlatStringMap {
     return slot.value;
   }
 
+  /// Asks the CPU to start loading the slot where `hash` would sit, so that a
+  /// lookup moments later finds it in cache. Safe from any thread, also while
+  /// another one writes the map: it reads only atomics, and a prefetch of memory
+  /// the map has since given up neither faults nor changes anything.
+  void prefetch(std::uint64_t hash) const {
+    auto const* base = prefetch_base_.load(std::memory_order_relaxed);
+    if (base != nullptr) {
+      __builtin_prefetch(base + (hash & prefetch_mask_.load(std::memory_order_relaxed)));
+    }
+  }
+
   /// Removes every entry; keeps the memory for the next fill.
   void clear() {
     if (size_ == 0) {
@@ -121,11 +133,16 @@ class FlatStringMap {
       }
       slots_[i] = std::move(slot);
     }
+    prefetch_mask_.store(mask(), std::memory_order_relaxed);
+    prefetch_base_.store(slots_.data(), std::memory_order_relaxed);
   }
 
   using Slots = std::vector<Slot, LargePageAllocator<Slot>>;
   Slots slots_;
   std::size_t size_ = 0;
+  /// slots_.data() and mask(), readable without the lock that guards the map.
+  std::atomic<Slot const*> prefetch_base_{nullptr};
+  std::atomic<std::uint64_t> prefetch_mask_{0};
 };
 
 }  // namespace candor::policy::detail

@@ -1,7 +1,9 @@
 #include "core/policy/detail/flat_string_map.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -101,6 +103,32 @@ TEST(FlatStringMap, GrowsPastAHugePageAndKeepsEveryKey) {
     ASSERT_NE(value, nullptr) << key;
     EXPECT_EQ(*value, i);
   }
+}
+
+TEST(FlatStringMap, PrefetchChangesNothingAndIsSafeDuringGrowth) {
+  FlatStringMap<int> map;
+  map.prefetch(hash_key("+14155550100"));  // empty: nothing to load
+
+  // One thread grows the map while another prefetches without a lock, as
+  // SendPolicy::decide does beside a QuotaBook writer.
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    std::uint64_t key = 0;
+    while (!done.load()) {
+      map.prefetch(hash_key(std::to_string(key++)));
+    }
+  });
+  for (int i = 0; i < 50'000; ++i) {
+    auto const key = std::to_string(i);
+    map.get_or_insert(key, hash_key(key)) = i;
+  }
+  done = true;
+  reader.join();
+
+  EXPECT_EQ(map.size(), 50'000u);
+  auto const* value = map.find("49999", hash_key("49999"));
+  ASSERT_NE(value, nullptr);
+  EXPECT_EQ(*value, 49'999);
 }
 
 }  // namespace
