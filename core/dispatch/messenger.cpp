@@ -634,6 +634,8 @@ void Messenger::Core::on_status(domain::StatusUpdate update) {
   // Limitation: the queue between the webhook's 200 and the store lives in memory,
   // so a process killed in that window loses those callbacks — providers do not
   // resend acknowledged callbacks, but an orderly stop drains the queue first.
+  // (A provider answer lost the same way costs nothing: its message is still in
+  // the outbox and is sent again after the restart, as a recorded attempt.)
   push(std::move(update), clock::WorkTracker::Scope(options_.tracker));
 }
 
