@@ -137,16 +137,16 @@ std::string signed_params(FormParams const& params) {
 /// algorithms up in its provider store on every call, which costs more than
 /// the hash of a callback itself.
 std::string hmac_sha1_base64(std::string_view key, std::string_view data) {
-  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  static OSSL_PARAM const params[] = {
+  static EVP_MAC* const kHmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  static OSSL_PARAM const kSha1[] = {
       OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>("SHA1"), 0), OSSL_PARAM_END};
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   std::size_t digest_size = 0;
   std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> context(
-      mac != nullptr ? EVP_MAC_CTX_new(mac) : nullptr, &EVP_MAC_CTX_free);
+      kHmac != nullptr ? EVP_MAC_CTX_new(kHmac) : nullptr, &EVP_MAC_CTX_free);
   bool const ok = context != nullptr &&
                   EVP_MAC_init(context.get(), reinterpret_cast<unsigned char const*>(key.data()),
-                               key.size(), params) == 1 &&
+                               key.size(), kSha1) == 1 &&
                   EVP_MAC_update(context.get(), reinterpret_cast<unsigned char const*>(data.data()),
                                  data.size()) == 1 &&
                   EVP_MAC_final(context.get(), digest.data(), &digest_size, digest.size()) == 1;

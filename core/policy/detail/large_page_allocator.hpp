@@ -21,7 +21,8 @@ namespace candor::policy::detail {
 template <class T>
 class LargePageAllocator {
  public:
-  using value_type = T;
+  // The allocator requirements of the standard library spell it so.
+  using value_type = T;  // NOLINT(readability-identifier-naming)
 
   /// Below this size a table gets ordinary memory.
   static constexpr std::size_t kHugePage = std::size_t{2} << 20;
