@@ -1,6 +1,5 @@
 #include "reports/json_writer.hpp"
 
-#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -8,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/reports/sample_report.hpp"
+#include "tests/support/json_schema_check.hpp"
 
 namespace candor::reports {
 namespace {
@@ -28,105 +28,7 @@ json load_schema() {
   return json::parse(in);
 }
 
-/// Checks `value` against the subset of JSON Schema 2020-12 the report schema
-/// uses: $ref into $defs, type (one or a list), const, enum, required,
-/// properties, additionalProperties, items, minimum. Returns one line per
-/// violation.
-class SchemaCheck {
- public:
-  explicit SchemaCheck(json schema) : root_(std::move(schema)) {}
-
-  std::vector<std::string> check(json const& value) {
-    errors_.clear();
-    visit(root_, value, "$");
-    return errors_;
-  }
-
- private:
-  json const& resolve(json const& schema) const {
-    if (!schema.contains("$ref")) {
-      return schema;
-    }
-    auto const ref = schema["$ref"].get<std::string>();
-    auto const prefix = std::string("#/$defs/");
-    return root_["$defs"][ref.substr(prefix.size())];
-  }
-
-  static bool has_type(json const& value, json const& types) {
-    if (types.is_array()) {
-      return std::any_of(types.begin(), types.end(),
-                         [&](json const& type) { return has_type(value, type); });
-    }
-    auto const type = types.get<std::string>();
-    if (type == "null")
-      return value.is_null();
-    if (type == "object")
-      return value.is_object();
-    if (type == "array")
-      return value.is_array();
-    if (type == "string")
-      return value.is_string();
-    if (type == "integer")
-      return value.is_number_integer();
-    if (type == "number")
-      return value.is_number();
-    if (type == "boolean")
-      return value.is_boolean();
-    return false;
-  }
-
-  void visit(json const& raw_schema, json const& value, std::string const& path) {
-    auto const& schema = resolve(raw_schema);
-    if (schema.contains("type") && !has_type(value, schema["type"])) {
-      errors_.push_back(path + ": not of type " + schema["type"].dump());
-      return;
-    }
-    if (schema.contains("enum") &&
-        std::find(schema["enum"].begin(), schema["enum"].end(), value) == schema["enum"].end()) {
-      errors_.push_back(path + ": not one of " + schema["enum"].dump());
-    }
-    if (schema.contains("const") && value != schema["const"]) {
-      errors_.push_back(path + ": not " + schema["const"].dump());
-    }
-    if (schema.contains("minimum") && value.is_number() &&
-        value.get<double>() < schema["minimum"].get<double>()) {
-      errors_.push_back(path + ": below minimum");
-    }
-    if (value.is_object()) {
-      visit_object(schema, value, path);
-    }
-    if (value.is_array() && schema.contains("items")) {
-      for (std::size_t i = 0; i < value.size(); ++i) {
-        visit(schema["items"], value[i], path + "[" + std::to_string(i) + "]");
-      }
-    }
-  }
-
-  void visit_object(json const& schema, json const& value, std::string const& path) {
-    for (auto const& key : schema.value("required", json::array())) {
-      if (!value.contains(key.get<std::string>())) {
-        errors_.push_back(path + ": missing " + key.get<std::string>());
-      }
-    }
-    auto const properties = schema.value("properties", json::object());
-    for (auto const& [key, item] : value.items()) {
-      auto const child = path + "." + key;
-      if (properties.contains(key)) {
-        visit(properties[key], item, child);
-      } else if (schema.contains("additionalProperties")) {
-        auto const& extra = schema["additionalProperties"];
-        if (extra.is_boolean() && !extra.get<bool>()) {
-          errors_.push_back(child + ": not allowed");
-        } else if (extra.is_object()) {
-          visit(extra, item, child);
-        }
-      }
-    }
-  }
-
-  json root_;
-  std::vector<std::string> errors_;
-};
+using SchemaCheck = testing_support::JsonSchemaCheck;
 
 TEST(JsonWriter, ParsesBackWithTheModelValues) {
   auto const doc = parse_written(make_sample_run());

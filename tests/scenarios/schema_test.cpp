@@ -1,4 +1,3 @@
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -10,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "scenarios/loader.hpp"
+#include "tests/support/json_schema_check.hpp"
 
 namespace candor::scenarios {
 namespace {
@@ -69,163 +69,7 @@ json to_json(YAML::Node const& node) {
   }
 }
 
-/// Checks a document against the keywords the scenario schema uses: $ref (a
-/// JSON pointer into the schema), type, enum, const, pattern, minLength,
-/// required, properties, additionalProperties, propertyNames, minProperties,
-/// maxProperties, items, minItems, maxItems, uniqueItems, minimum, maximum and
-/// oneOf. Returns one line per violation.
-class SchemaCheck {
- public:
-  explicit SchemaCheck(json schema) : root_(std::move(schema)) {}
-
-  std::vector<std::string> check(json const& value) {
-    std::vector<std::string> errors;
-    visit(root_, value, "$", errors);
-    return errors;
-  }
-
- private:
-  json const& resolve(json const& schema) const {
-    if (!schema.contains("$ref")) {
-      return schema;
-    }
-    auto const ref = schema["$ref"].get<std::string>();
-    return resolve(root_.at(json::json_pointer(ref.substr(1))));
-  }
-
-  static bool has_type(json const& value, json const& types) {
-    if (types.is_array()) {
-      return std::any_of(types.begin(), types.end(),
-                         [&](json const& type) { return has_type(value, type); });
-    }
-    auto const type = types.get<std::string>();
-    if (type == "object")
-      return value.is_object();
-    if (type == "array")
-      return value.is_array();
-    if (type == "string")
-      return value.is_string();
-    if (type == "integer")
-      return value.is_number_integer();
-    if (type == "number")
-      return value.is_number();
-    if (type == "boolean")
-      return value.is_boolean();
-    return type == "null" && value.is_null();
-  }
-
-  void visit(json const& raw, json const& value, std::string const& path,
-             std::vector<std::string>& errors) {
-    json const& schema = resolve(raw);
-    if (schema.contains("oneOf")) {
-      int matches = 0;
-      for (auto const& option : schema["oneOf"]) {
-        std::vector<std::string> ignored;
-        visit(option, value, path, ignored);
-        matches += ignored.empty() ? 1 : 0;
-      }
-      if (matches != 1) {
-        errors.push_back(fmt_error(path, "matches " + std::to_string(matches) + " of oneOf"));
-      }
-    }
-    if (schema.contains("type") && !has_type(value, schema["type"])) {
-      errors.push_back(fmt_error(path, "not of type " + schema["type"].dump()));
-      return;
-    }
-    if (schema.contains("const") && value != schema["const"]) {
-      errors.push_back(fmt_error(path, "not " + schema["const"].dump()));
-    }
-    if (schema.contains("enum") &&
-        std::find(schema["enum"].begin(), schema["enum"].end(), value) == schema["enum"].end()) {
-      errors.push_back(fmt_error(path, value.dump() + " not one of " + schema["enum"].dump()));
-    }
-    if (value.is_string()) {
-      auto const& text = value.get_ref<std::string const&>();
-      if (schema.contains("pattern") &&
-          !std::regex_search(text, std::regex(schema["pattern"].get<std::string>()))) {
-        errors.push_back(fmt_error(path, "\"" + text + "\" does not match its pattern"));
-      }
-      if (schema.contains("minLength") && text.size() < schema["minLength"].get<std::size_t>()) {
-        errors.push_back(fmt_error(path, "too short"));
-      }
-    }
-    if (value.is_number()) {
-      if (schema.contains("minimum") && value.get<double>() < schema["minimum"].get<double>()) {
-        errors.push_back(fmt_error(path, "below minimum"));
-      }
-      if (schema.contains("maximum") && value.get<double>() > schema["maximum"].get<double>()) {
-        errors.push_back(fmt_error(path, "above maximum"));
-      }
-    }
-    if (value.is_object()) {
-      visit_object(schema, value, path, errors);
-    }
-    if (value.is_array()) {
-      visit_array(schema, value, path, errors);
-    }
-  }
-
-  void visit_object(json const& schema, json const& value, std::string const& path,
-                    std::vector<std::string>& errors) {
-    for (auto const& key : schema.value("required", json::array())) {
-      if (!value.contains(key.get<std::string>())) {
-        errors.push_back(fmt_error(path, "missing " + key.get<std::string>()));
-      }
-    }
-    if (schema.contains("minProperties") &&
-        value.size() < schema["minProperties"].get<std::size_t>()) {
-      errors.push_back(fmt_error(path, "too few keys"));
-    }
-    if (schema.contains("maxProperties") &&
-        value.size() > schema["maxProperties"].get<std::size_t>()) {
-      errors.push_back(fmt_error(path, "too many keys"));
-    }
-    auto const properties = schema.value("properties", json::object());
-    for (auto const& [key, item] : value.items()) {
-      auto const child = path + "." + key;
-      if (schema.contains("propertyNames")) {
-        visit(schema["propertyNames"], json(key), child + " (key)", errors);
-      }
-      if (properties.contains(key)) {
-        visit(properties[key], item, child, errors);
-      } else if (schema.contains("additionalProperties")) {
-        auto const& extra = schema["additionalProperties"];
-        if (extra.is_boolean() && !extra.get<bool>()) {
-          errors.push_back(fmt_error(child, "not allowed"));
-        } else if (extra.is_object()) {
-          visit(extra, item, child, errors);
-        }
-      }
-    }
-  }
-
-  void visit_array(json const& schema, json const& value, std::string const& path,
-                   std::vector<std::string>& errors) {
-    if (schema.contains("maxItems") && value.size() > schema["maxItems"].get<std::size_t>()) {
-      errors.push_back(fmt_error(path, "too many items"));
-    }
-    if (schema.value("uniqueItems", false)) {
-      for (std::size_t i = 0; i < value.size(); ++i) {
-        for (std::size_t j = i + 1; j < value.size(); ++j) {
-          if (value[i] == value[j]) {
-            errors.push_back(fmt_error(path, "repeats " + value[i].dump()));
-          }
-        }
-      }
-    }
-    if (schema.contains("items")) {
-      for (std::size_t i = 0; i < value.size(); ++i) {
-        visit(schema["items"], value[i], path + "[" + std::to_string(i) + "]", errors);
-      }
-    }
-  }
-
-  static std::string fmt_error(std::string const& path, std::string const& what) {
-    return path + ": " + what;
-  }
-
-  json root_;
-};
+using SchemaCheck = testing_support::JsonSchemaCheck;
 
 std::vector<std::string> schema_errors(std::string const& yaml) {
   return SchemaCheck(load_schema()).check(to_json(YAML::Load(yaml)));
@@ -281,6 +125,8 @@ TEST(ScenarioSchema, FlagsWhatTheLoaderRefuses) {
       "name: x\nproviders: {sms: {kind: twilio, max_per_second: 5}}\nsteps: []\n",
       "name: x\nsteps:\n  - send_message: {channel: sms, body: hi, candidate: 1}\n",
       "name: x\nsteps:\n  - inbound: {from: \"415 555 0100\", body: STOP}\n",
+      "name: x\nsteps:\n  - send_message: {channel: sms, body: hi, candidates: all,\n"
+      "      context: {kind: requisition}}\n",
   };
   for (std::string const& yaml : cases) {
     EXPECT_THAT(schema_errors(yaml), Not(IsEmpty())) << yaml;

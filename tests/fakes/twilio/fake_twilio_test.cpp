@@ -4,22 +4,25 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "tests/fakes/twilio/twilio_fixture.hpp"
+#include "tests/support/json_schema_check.hpp"
 
 namespace candor::fakes::twilio {
 namespace {
 
 using namespace std::chrono_literals;
 using json = nlohmann::json;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
 
 constexpr char kTo[] = "+15558675310";
 constexpr char kService[] = "MG00000000000000000000000000000001";
@@ -36,51 +39,65 @@ std::string field(http::Fields const& fields, std::string_view name) {
   return http::find_field(fields, name).value_or("<absent>");
 }
 
-/// One property of the Message resource (api.v2010.account.message).
-struct Property {
-  std::string type;                  ///< "string", "integer", "object" or "enum"
-  std::string pattern;               ///< regular expression a string must match; may be empty
-  std::vector<std::string> allowed;  ///< the values of an "enum"
-  bool nullable = true;
-};
-using Schema = std::map<std::string, Property>;
-
 std::string const kSidPattern = "^(SM|MM)[0-9a-fA-F]{32}$";
 std::string const kAccountPattern = "^AC[0-9a-fA-F]{32}$";
 std::string const kServicePattern = "^MG[0-9a-fA-F]{32}$";
 
+/// A property of `type` that may also be null, as the description's
+/// `nullable: true` says, with the pattern its strings must match if any.
+json nullable(std::string const& type, std::string const& pattern = "") {
+  json property = {{"type", {type, "null"}}};
+  if (!pattern.empty()) {
+    property["pattern"] = pattern;
+  }
+  return property;
+}
+
+/// The schema of a resource whose every property in `properties` is present and
+/// no other.
+json resource_schema(json const& properties) {
+  json required = json::array();
+  for (auto const& [name, ignored] : properties.items()) {
+    required.push_back(name);
+  }
+  return {{"type", "object"},
+          {"required", required},
+          {"properties", properties},
+          {"additionalProperties", false}};
+}
+
 /// The Message resource as Twilio's 2010-04-01 description states it, written out
 /// so that the check runs where that description is not at hand; the test
 /// TheWrittenSchemaIsTheSpecs proves the two equal where it is.
-Schema const& written_schema() {
-  static Schema const schema = [] {
-    Schema s;
+json const& written_schema() {
+  static json const schema = [] {
+    json properties = json::object();
     for (char const* name :
          {"body", "num_segments", "to", "price", "error_message", "uri", "num_media", "api_version",
           "from", "date_updated", "date_sent", "date_created", "price_unit"}) {
-      s[name] = {.type = "string"};
+      properties[name] = nullable("string");
     }
-    s["sid"] = {.type = "string", .pattern = kSidPattern};
-    s["account_sid"] = {.type = "string", .pattern = kAccountPattern};
-    s["messaging_service_sid"] = {.type = "string", .pattern = kServicePattern};
-    s["error_code"] = {.type = "integer"};
-    s["subresource_uris"] = {.type = "object"};
-    s["direction"] = {.type = "enum",
-                      .allowed = {"inbound", "outbound-api", "outbound-call", "outbound-reply"},
-                      .nullable = false};
-    s["status"] = {
-        .type = "enum",
-        .allowed = {"queued", "sending", "sent", "failed", "delivered", "undelivered", "receiving",
-                    "received", "accepted", "scheduled", "read", "partially_delivered", "canceled"},
-        .nullable = false};
-    return s;
+    properties["sid"] = nullable("string", kSidPattern);
+    properties["account_sid"] = nullable("string", kAccountPattern);
+    properties["messaging_service_sid"] = nullable("string", kServicePattern);
+    properties["error_code"] = nullable("integer");
+    properties["subresource_uris"] = nullable("object");
+    properties["direction"] = {
+        {"enum", {"inbound", "outbound-api", "outbound-call", "outbound-reply"}}};
+    properties["status"] = {
+        {"enum",
+         {"queued", "sending", "sent", "failed", "delivered", "undelivered", "receiving",
+          "received", "accepted", "scheduled", "read", "partially_delivered", "canceled"}}};
+    return resource_schema(properties);
   }();
   return schema;
 }
 
-/// The Message resource read from the shared copy of Twilio's description, or
-/// nullopt when that file is not beside the checkout.
-std::optional<Schema> spec_schema() {
+/// The Message resource read from the shared copy of Twilio's description and
+/// written in the same subset of JSON Schema, or nullopt when that file is not
+/// beside the checkout. A property that refers to an enumeration takes its values
+/// and is never null; any other keeps its type, pattern and nullability.
+std::optional<json> spec_schema() {
   std::ifstream in(std::string(CANDOR_SHARED_DIR) + "/spec/twilio_api_v2010.json");
   if (!in) {
     return std::nullopt;
@@ -90,55 +107,28 @@ std::optional<Schema> spec_schema() {
     return std::nullopt;
   }
   auto const& schemas = spec["components"]["schemas"];
-  Schema out;
+  json properties = json::object();
   for (auto const& [name, schema] : schemas["api.v2010.account.message"]["properties"].items()) {
-    Property p;
     if (schema.contains("$ref")) {
       auto const ref = schema["$ref"].get<std::string>();
-      p.type = "enum";
-      p.allowed = schemas[ref.substr(ref.rfind('/') + 1)]["enum"].get<std::vector<std::string>>();
-      p.nullable = false;
+      properties[name] = {{"enum", schemas[ref.substr(ref.rfind('/') + 1)]["enum"]}};
+    } else if (schema.value("nullable", false)) {
+      properties[name] = nullable(schema["type"], schema.value("pattern", ""));
     } else {
-      p.type = schema["type"].get<std::string>();
-      p.pattern = schema.value("pattern", "");
-      p.nullable = schema.value("nullable", false);
+      properties[name] = {{"type", schema["type"]}};
+      if (schema.contains("pattern")) {
+        properties[name]["pattern"] = schema["pattern"];
+      }
     }
-    out[name] = std::move(p);
   }
-  return out;
+  return resource_schema(properties);
 }
 
 /// Checks `message` against the Message resource: every property present, no
 /// other, each of its type, pattern or enumeration.
 void expect_matches_schema(json const& message) {
-  Schema const& schema = written_schema();
-  ASSERT_EQ(message.size(), schema.size());
-  for (auto const& [name, property] : schema) {
-    ASSERT_TRUE(message.contains(name)) << name;
-    auto const& value = message[name];
-    if (value.is_null()) {
-      EXPECT_TRUE(property.nullable) << name;
-      continue;
-    }
-    if (property.type == "enum") {
-      ASSERT_TRUE(value.is_string()) << name;
-      auto const& allowed = property.allowed;
-      EXPECT_NE(std::find(allowed.begin(), allowed.end(), value.get<std::string>()), allowed.end())
-          << name << "=" << value;
-    } else if (property.type == "string") {
-      ASSERT_TRUE(value.is_string()) << name;
-      if (!property.pattern.empty()) {
-        EXPECT_TRUE(std::regex_match(value.get<std::string>(), std::regex(property.pattern)))
-            << name << "=" << value;
-      }
-    } else if (property.type == "integer") {
-      EXPECT_TRUE(value.is_number_integer()) << name;
-    } else if (property.type == "object") {
-      EXPECT_TRUE(value.is_object()) << name;
-    } else {
-      ADD_FAILURE() << "unexpected schema type " << property.type << " for " << name;
-    }
-  }
+  EXPECT_THAT(testing_support::JsonSchemaCheck(written_schema()).check(message), IsEmpty())
+      << message;
 }
 
 TEST(FakeTwilioSchema, TheWrittenSchemaIsTheSpecs) {
@@ -146,16 +136,34 @@ TEST(FakeTwilioSchema, TheWrittenSchemaIsTheSpecs) {
   if (!spec) {
     GTEST_SKIP() << "no shared copy of Twilio's description beside the checkout";
   }
-  Schema const& written = written_schema();
-  ASSERT_EQ(written.size(), spec->size());
-  for (auto const& [name, expected] : *spec) {
-    auto const it = written.find(name);
-    ASSERT_NE(it, written.end()) << name;
-    EXPECT_EQ(it->second.type, expected.type) << name;
-    EXPECT_EQ(it->second.pattern, expected.pattern) << name;
-    EXPECT_EQ(it->second.allowed, expected.allowed) << name;
-    EXPECT_EQ(it->second.nullable, expected.nullable) << name;
+  json const& written = written_schema();
+  ASSERT_EQ(written["properties"].size(), (*spec)["properties"].size());
+  for (auto const& [name, expected] : (*spec)["properties"].items()) {
+    ASSERT_TRUE(written["properties"].contains(name)) << name;
+    EXPECT_EQ(written["properties"][name], expected) << name;
   }
+  EXPECT_EQ(written, *spec);
+}
+
+TEST(FakeTwilioSchema, TheCheckRefusesWhatTwilioWouldNotSend) {
+  json message = json::object();
+  for (auto const& [name, ignored] : written_schema()["properties"].items()) {
+    message[name] = nullptr;
+  }
+  message["sid"] = "SM0123";
+  message["error_code"] = "30003";
+  message["extra"] = 1;
+  message.erase("body");
+
+  EXPECT_THAT(testing_support::JsonSchemaCheck(written_schema()).check(message),
+              ElementsAre("$: missing body",
+                          "$.direction: not one of [\"inbound\",\"outbound-api\","
+                          "\"outbound-call\",\"outbound-reply\"]",
+                          "$.error_code: not of type [\"integer\",\"null\"]",
+                          "$.extra: not allowed", "$.sid: \"SM0123\" does not match its pattern",
+                          "$.status: not one of [\"queued\",\"sending\",\"sent\",\"failed\","
+                          "\"delivered\",\"undelivered\",\"receiving\",\"received\",\"accepted\","
+                          "\"scheduled\",\"read\",\"partially_delivered\",\"canceled\"]"));
 }
 
 class FakeTwilioTest : public TwilioFixture {};
