@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "fakes/http/admin_json.hpp"
 #include "fakes/http/server.hpp"
 #include "fakes/smtp/fake_smtp.hpp"
 
@@ -16,85 +17,27 @@ namespace candor::fakes::smtp {
 namespace {
 
 using Json = nlohmann::json;
+using http::admin_body;
+using http::AdminError;
+using http::guard_admin;
+using http::integer_field;
 using http::Request;
 using http::Response;
+using http::text_field;
 
 /// Longest latency an admin request may set (a day).
 constexpr std::int64_t kMaxLatencyMs = 24LL * 60 * 60 * 1000;
 
-/// A bad admin request; its text names the field.
-struct AdminError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-Json parse_body(Request const& request) {
-  if (request.body.empty()) {
-    return Json::object();
-  }
-  auto body = Json::parse(request.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
-    throw AdminError("body: must be a JSON object");
-  }
-  return body;
-}
-
-std::string text(Json const& body, char const* field) {
-  if (!body.contains(field) || body[field].is_null()) {
-    return "";
-  }
-  if (!body[field].is_string()) {
-    throw AdminError(fmt::format("{}: must be a string", field));
-  }
-  return body[field].get<std::string>();
-}
-
-/// The integer `field` in [min, max]; `fallback` when absent.
-std::int64_t integer(Json const& body, char const* field, std::int64_t fallback, std::int64_t min,
-                     std::int64_t max) {
-  if (!body.contains(field)) {
-    return fallback;
-  }
-  auto const& value = body[field];
-  auto const fail = [&] {
-    return AdminError(fmt::format("{}: must be an integer from {} to {}", field, min, max));
-  };
-  // Checked as unsigned first: a huge number must not wrap into range.
-  if (!value.is_number_integer() ||
-      (value.is_number_unsigned() &&
-       value.get<std::uint64_t>() > static_cast<std::uint64_t>(max))) {
-    throw fail();
-  }
-  auto const number = value.get<std::int64_t>();
-  if (number < min || number > max) {
-    throw fail();
-  }
-  return number;
-}
-
 std::chrono::milliseconds millis(Json const& body, char const* field) {
-  return std::chrono::milliseconds(integer(body, field, 0, 0, kMaxLatencyMs));
+  return std::chrono::milliseconds(integer_field(body, field, 0, 0, kMaxLatencyMs));
 }
 
 int sessions_field(Json const& body) {
-  return static_cast<int>(integer(body, "sessions", 1, 1, kMaxFaultSessions));
+  return static_cast<int>(integer_field(body, "sessions", 1, 1, kMaxFaultSessions));
 }
 
 Response ok() {
   return Response::json(200, R"({"ok":true})");
-}
-
-/// Wraps a handler so that bad input answers 400 instead of 500.
-template <class Fn>
-http::Handler guarded(Fn fn) {
-  return [fn = std::move(fn)](Request const& request) -> Response {
-    try {
-      return fn(request);
-    } catch (AdminError const& e) {
-      return Response::json(400, Json{{"error", e.what()}}.dump());
-    } catch (std::invalid_argument const& e) {
-      return Response::json(400, Json{{"error", e.what()}}.dump());
-    }
-  };
 }
 
 Json message_json(SmtpMessage const& m) {
@@ -132,10 +75,10 @@ Json session_json(SmtpSession const& s) {
 }
 
 SmtpRejectRule rule_from(Json const& body) {
-  SmtpRejectRule rule{.domain = text(body, "domain"),
-                      .address_pattern = text(body, "address_pattern"),
-                      .text = text(body, "text")};
-  auto const stage = text(body, "stage");
+  SmtpRejectRule rule{.domain = text_field(body, "domain"),
+                      .address_pattern = text_field(body, "address_pattern"),
+                      .text = text_field(body, "text")};
+  auto const stage = text_field(body, "stage");
   if (stage.empty() || stage == "rcpt") {
     rule.stage = RejectStage::kRcpt;
   } else if (stage == "data") {
@@ -143,7 +86,7 @@ SmtpRejectRule rule_from(Json const& body) {
   } else {
     throw AdminError(fmt::format("stage: '{}' is not rcpt or data", stage));
   }
-  rule.code = static_cast<int>(integer(body, "code", 0, 0, 599));
+  rule.code = static_cast<int>(integer_field(body, "code", 0, 0, 599));
   if (rule.code != 0 && rule.code < 400) {
     throw AdminError("code: must be a 4xx or 5xx reply code (or 0 for the default)");
   }
@@ -211,8 +154,14 @@ void install_admin_routes(FakeSmtp& fake, http::HttpServer& server) {
                                    .dump());
   });
 
-  server.route("POST", "/__admin/reject_rules", guarded([f](Request const& r) {
-                 f->add_reject_rule(rule_from(parse_body(r)));
+  server.route("POST", "/__admin/reject_rules", guard_admin([f](Request const& r) {
+                 auto rule = rule_from(admin_body(r));
+                 // The fake compiles the pattern; one it cannot is the request's fault.
+                 try {
+                   f->add_reject_rule(std::move(rule));
+                 } catch (std::invalid_argument const& e) {
+                   throw AdminError(e.what());
+                 }
                  return ok();
                }));
 
@@ -221,11 +170,11 @@ void install_admin_routes(FakeSmtp& fake, http::HttpServer& server) {
     return ok();
   });
 
-  server.route("POST", "/__admin/faults", guarded([f](Request const& r) {
-                 auto const body = parse_body(r);
-                 auto const kind = text(body, "kind");
+  server.route("POST", "/__admin/faults", guard_admin([f](Request const& r) {
+                 auto const body = admin_body(r);
+                 auto const kind = text_field(body, "kind");
                  if (kind == "temporary") {
-                   auto const code = integer(body, "code", 421, 400, 499);
+                   auto const code = integer_field(body, "code", 421, 400, 499);
                    if (code != 421 && code != 451) {
                      throw AdminError("code: must be 421 (at the greeting) or 451 (at MAIL)");
                    }
@@ -234,7 +183,7 @@ void install_admin_routes(FakeSmtp& fake, http::HttpServer& server) {
                  }
                  if (kind == "drop") {
                    f->drop_next_sessions(sessions_field(body),
-                                         drop_point_from(text(body, "point")));
+                                         drop_point_from(text_field(body, "point")));
                    return ok();
                  }
                  throw AdminError(fmt::format("kind: '{}' is not temporary or drop", kind));
@@ -245,8 +194,8 @@ void install_admin_routes(FakeSmtp& fake, http::HttpServer& server) {
     return ok();
   });
 
-  server.route("POST", "/__admin/latency", guarded([f](Request const& r) {
-                 auto const body = parse_body(r);
+  server.route("POST", "/__admin/latency", guard_admin([f](Request const& r) {
+                 auto const body = admin_body(r);
                  f->set_latency(millis(body, "reply_ms"), millis(body, "data_ms"));
                  return ok();
                }));

@@ -8,12 +8,12 @@
 #include <map>
 #include <mutex>
 #include <set>
-#include <stdexcept>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "core/common/log.hpp"
+#include "fakes/http/admin_json.hpp"
 #include "fakes/http/client.hpp"
 #include "fakes/http/codec.hpp"
 #include "fakes/http/json_text.hpp"
@@ -22,6 +22,9 @@
 namespace candor::fakes::syniverse {
 namespace {
 
+using http::AdminError;
+using http::integer_field;
+using http::text_field;
 using nlohmann::json;
 
 constexpr std::string_view kApiPrefix = "/scg-external-api/api/v1";
@@ -80,51 +83,8 @@ http::Response scg_error(ScgError const& error) {
   return http::Response::json(error.http_status, error.body());
 }
 
-http::Response admin_error(std::string message) {
-  return http::Response::json(400, http::json_text(json{{"error", std::move(message)}}));
-}
-
-/// A bad admin request; the text names the field.
-struct AdminError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 /// Longest clock delay an admin request may script (a day).
 constexpr std::int64_t kMaxAdminDelayMs = 24LL * 60 * 60 * 1000;
-
-/// The string `field` of `body`; `fallback` when absent or null.
-std::string text_field(json const& body, char const* field, std::string fallback = {}) {
-  if (!body.contains(field) || body[field].is_null()) {
-    return fallback;
-  }
-  if (!body[field].is_string()) {
-    throw AdminError(fmt::format("{}: must be a string", field));
-  }
-  return body[field].get<std::string>();
-}
-
-/// The integer `field` of `body` in [min, max]; `fallback` when absent.
-std::int64_t integer_field(json const& body, char const* field, std::int64_t fallback,
-                           std::int64_t min, std::int64_t max) {
-  if (!body.contains(field)) {
-    return fallback;
-  }
-  auto const& value = body[field];
-  auto const fail = [&] {
-    return AdminError(fmt::format("{}: must be an integer from {} to {}", field, min, max));
-  };
-  // Checked as unsigned first: a huge count must not wrap into range.
-  if (!value.is_number_integer() ||
-      (value.is_number_unsigned() &&
-       value.get<std::uint64_t>() > static_cast<std::uint64_t>(max))) {
-    throw fail();
-  }
-  auto const number = value.get<std::int64_t>();
-  if (number < min || number > max) {
-    throw fail();
-  }
-  return number;
-}
 
 std::size_t count_field(json const& body) {
   return static_cast<std::size_t>(
@@ -843,16 +803,13 @@ http::Response FakeSyniverse::Impl::admin(http::Request const& request) {
   try {
     return admin_post(request);
   } catch (AdminError const& e) {
-    return admin_error(e.what());
+    return http::admin_error(e.what());
   }
 }
 
 http::Response FakeSyniverse::Impl::admin_post(http::Request const& request) {
   auto const& path = request.path;
-  auto const body = json::parse(request.body.empty() ? "{}" : request.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
-    throw AdminError("body: must be a JSON object");
-  }
+  auto const body = http::admin_body(request);
 
   if (path == "/__admin/inbound") {
     auto id = inbound(text_field(body, "from"), text_field(body, "body"));

@@ -1,12 +1,12 @@
 #include "fakes/twilio/admin_api.hpp"
 
 #include <chrono>
-#include <stdexcept>
 #include <string>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "fakes/http/admin_json.hpp"
 #include "fakes/http/json_text.hpp"
 #include "fakes/twilio/fake_twilio.hpp"
 
@@ -15,24 +15,11 @@ namespace candor::fakes::twilio {
 namespace {
 
 using Json = nlohmann::json;
+using http::admin_body;
+using http::AdminError;
+using http::guard_admin;
 using http::Request;
 using http::Response;
-
-/// A bad admin request; its text names the field.
-struct AdminError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-Json parse_body(Request const& request) {
-  if (request.body.empty()) {
-    return Json::object();
-  }
-  auto body = Json::parse(request.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
-    throw AdminError("body: must be a JSON object");
-  }
-  return body;
-}
 
 template <class T>
 T get_or(Json const& body, char const* field, T fallback) {
@@ -70,18 +57,6 @@ std::chrono::milliseconds as_millis(Duration d) {
 
 Response ok(Json body = Json{{"ok", true}}) {
   return Response::json(200, http::json_text(body));
-}
-
-/// Wraps an admin handler so that bad input answers 400 instead of 500.
-template <class Fn>
-http::Handler guarded(Fn fn) {
-  return [fn = std::move(fn)](Request const& request) -> Response {
-    try {
-      return fn(request);
-    } catch (AdminError const& e) {
-      return Response::json(400, http::json_text(Json{{"error", e.what()}}));
-    }
-  };
 }
 
 Status set_outcomes_from(FakeTwilio& fake, Json const& body) {
@@ -171,16 +146,16 @@ void install_admin_routes(FakeTwilio& fake) {
     return ok(Json{{"messages", out}});
   });
 
-  server.route("POST", "/__admin/outcomes", guarded([f](Request const& r) {
-                 auto const status = set_outcomes_from(*f, parse_body(r));
+  server.route("POST", "/__admin/outcomes", guard_admin([f](Request const& r) {
+                 auto const status = set_outcomes_from(*f, admin_body(r));
                  if (!status) {
                    throw AdminError(status.error().message);
                  }
                  return ok();
                }));
 
-  server.route("POST", "/__admin/delays", guarded([f](Request const& r) {
-                 auto const body = parse_body(r);
+  server.route("POST", "/__admin/delays", guard_admin([f](Request const& r) {
+                 auto const body = admin_body(r);
                  CallbackDelays const defaults;
                  f->set_delays(
                      CallbackDelays{.queued = millis(body, "queued_ms", as_millis(defaults.queued)),
@@ -189,8 +164,8 @@ void install_admin_routes(FakeTwilio& fake) {
                  return ok();
                }));
 
-  server.route("POST", "/__admin/callback-faults", guarded([f](Request const& r) {
-                 auto const body = parse_body(r);
+  server.route("POST", "/__admin/callback-faults", guard_admin([f](Request const& r) {
+                 auto const body = admin_body(r);
                  CallbackFaults const defaults;
                  auto const status = f->set_callback_faults(CallbackFaults{
                      .duplicate_rate = rate(body, "duplicate_rate"),
@@ -205,8 +180,8 @@ void install_admin_routes(FakeTwilio& fake) {
                  return ok();
                }));
 
-  server.route("POST", "/__admin/faults", guarded([f](Request const& r) {
-                 auto const body = parse_body(r);
+  server.route("POST", "/__admin/faults", guard_admin([f](Request const& r) {
+                 auto const body = admin_body(r);
                  auto fault = fault_from(body);
                  if (body.contains("request_number")) {
                    auto const number = get_or<long long>(body, "request_number", 0);
@@ -224,8 +199,8 @@ void install_admin_routes(FakeTwilio& fake) {
                  return ok();
                }));
 
-  server.route("POST", "/__admin/latency", guarded([f](Request const& r) {
-                 f->set_latency(millis(parse_body(r), "latency_ms", std::chrono::milliseconds(0)));
+  server.route("POST", "/__admin/latency", guard_admin([f](Request const& r) {
+                 f->set_latency(millis(admin_body(r), "latency_ms", std::chrono::milliseconds(0)));
                  return ok();
                }));
 
@@ -234,8 +209,8 @@ void install_admin_routes(FakeTwilio& fake) {
     return ok();
   });
 
-  server.route("POST", "/__admin/inbound", guarded([f](Request const& r) {
-                 auto const body = parse_body(r);
+  server.route("POST", "/__admin/inbound", guard_admin([f](Request const& r) {
+                 auto const body = admin_body(r);
                  auto sid =
                      f->send_inbound(InboundMessage{.from = get_or<std::string>(body, "from", ""),
                                                     .to = get_or<std::string>(body, "to", ""),
