@@ -261,6 +261,17 @@ class Reader {
     return true;
   }
 
+  /// entries() whose keys must be one of `names`, compared as one_of() compares.
+  bool named_entries(YAML::Node const& node, std::string const& path, std::string_view expected,
+                     std::vector<std::string> const& names, EntryHandler const& read) {
+    return entries(
+        node, path, expected,
+        [&](YAML::Node const& key, std::string const& key_path) {
+          return one_of(key, key_path, names);
+        },
+        read);
+  }
+
   void unknown_key(YAML::Node const& key, std::string const& path, std::string const& name,
                    std::span<std::string const> known) {
     std::string expected;
@@ -1032,11 +1043,8 @@ class ScenarioReader {
     }
     // Statuses that share one delay of the fake must agree on it.
     std::map<std::string, std::pair<std::string, Duration>> by_delay;
-    r_.entries(
-        node, path, "a mapping of status to delay",
-        [&](YAML::Node const& key, std::string const& key_path) {
-          return r_.one_of(key, key_path, names);
-        },
+    r_.named_entries(
+        node, path, "a mapping of status to delay", names,
         [&](std::string const& status, YAML::Node const&, YAML::Node const& value,
             std::string const& key_path) {
           auto const delay = r_.duration(value, key_path);
@@ -1514,6 +1522,17 @@ class ScenarioReader {
     return std::to_string(id);
   }
 
+  /// Reader::entries() whose keys name candidates; each entry's key is the id.
+  bool candidate_entries(YAML::Node const& node, std::string const& path, std::string_view expected,
+                         Reader::EntryHandler const& read) {
+    return r_.entries(
+        node, path, expected,
+        [&](YAML::Node const& key, std::string const& key_path) {
+          return candidate_key(key, key_path);
+        },
+        read);
+  }
+
   Selector read_selector(YAML::Node const& node, std::string const& path) {
     Selector sel;
     if (node.IsScalar() && lower(node.Scalar()) == "all") {
@@ -1631,38 +1650,27 @@ class ScenarioReader {
   void read_status_counts(YAML::Node const& node, std::string const& path, ExpectStep& e) {
     std::vector<std::string> const names =
         names_of({"queued", "sent", "delivered", "failed", "received", "blocked"});
-    r_.entries(
-        node, path, "a mapping of status to count",
-        [&](YAML::Node const& key, std::string const& key_path) {
-          return r_.one_of(key, key_path, names);
-        },
-        [&](std::string const& name, YAML::Node const&, YAML::Node const& value,
-            std::string const& key_path) {
-          e.status[*domain::parse_status(name)] = r_.count(value, key_path);
-        });
+    r_.named_entries(node, path, "a mapping of status to count", names,
+                     [&](std::string const& name, YAML::Node const&, YAML::Node const& value,
+                         std::string const& key_path) {
+                       e.status[*domain::parse_status(name)] = r_.count(value, key_path);
+                     });
   }
 
   void read_block_counts(YAML::Node const& node, std::string const& path, ExpectStep& e) {
     std::vector<std::string> const names = names_of(
         {"invalid_number", "opted_out", "country_not_allowed", "number_blocked", "pattern_blocked",
          "candidate_daily_limit", "application_daily_limit", "invalid_email"});
-    r_.entries(
-        node, path, "a mapping of block reason to count",
-        [&](YAML::Node const& key, std::string const& key_path) {
-          return r_.one_of(key, key_path, names);
-        },
-        [&](std::string const& name, YAML::Node const&, YAML::Node const& value,
-            std::string const& key_path) {
-          e.blocked[*domain::parse_block_reason(name)] = r_.count(value, key_path);
-        });
+    r_.named_entries(node, path, "a mapping of block reason to count", names,
+                     [&](std::string const& name, YAML::Node const&, YAML::Node const& value,
+                         std::string const& key_path) {
+                       e.blocked[*domain::parse_block_reason(name)] = r_.count(value, key_path);
+                     });
   }
 
   void read_last_contacted(YAML::Node const& node, std::string const& path, ExpectStep& e) {
-    r_.entries(
+    candidate_entries(
         node, path, "a mapping of candidate id to set, unset or a time",
-        [&](YAML::Node const& key, std::string const& key_path) {
-          return candidate_key(key, key_path);
-        },
         [&](std::string const& id, YAML::Node const&, YAML::Node const& value,
             std::string const& key_path) {
           LastContactedCheck check;
@@ -1686,26 +1694,22 @@ class ScenarioReader {
   }
 
   void read_tabs(YAML::Node const& node, std::string const& path, ExpectStep& e) {
-    r_.entries(
-        node, path, "a mapping of candidate id to entries",
-        [&](YAML::Node const& key, std::string const& key_path) {
-          return candidate_key(key, key_path);
-        },
-        [&](std::string const& id, YAML::Node const&, YAML::Node const& value,
-            std::string const& key_path) {
-          MessagesTabCheck check;
-          check.candidate = std::stoll(id);
-          r_.list(value, key_path, [&](auto const& n, auto const& p) {
-            auto entry = r_.string(n, p);
-            if (entry && check_tab_entry(*entry)) {
-              r_.error(n, p, *check_tab_entry(*entry));
-              return;
-            }
-            if (entry)
-              check.entries.push_back(lower(*entry));
-          });
-          e.messages_tab.push_back(check);
-        });
+    candidate_entries(node, path, "a mapping of candidate id to entries",
+                      [&](std::string const& id, YAML::Node const&, YAML::Node const& value,
+                          std::string const& key_path) {
+                        MessagesTabCheck check;
+                        check.candidate = std::stoll(id);
+                        r_.list(value, key_path, [&](auto const& n, auto const& p) {
+                          auto entry = r_.string(n, p);
+                          if (entry && check_tab_entry(*entry)) {
+                            r_.error(n, p, *check_tab_entry(*entry));
+                            return;
+                          }
+                          if (entry)
+                            check.entries.push_back(lower(*entry));
+                        });
+                        e.messages_tab.push_back(check);
+                      });
   }
 
   static std::optional<std::string> check_tab_entry(std::string const& entry) {

@@ -289,6 +289,33 @@ steps:
   EXPECT_EQ(r.errors.size(), 8u) << text;
 }
 
+TEST(LoaderChecks, FreeKeyMappingsNameWhatTheirKeysMayBe) {
+  LoadResult r = load(R"(name: x
+providers: {sms: {kind: twilio, callback_delays: {sending: 1s}}}
+candidates:
+  list: [{id: 1, phone: "+14155550100"}]
+steps:
+  - expect:
+      status: {dlivered: 1}
+      blocked: [opted_out]
+      last_contacted: {0: set}
+      messages_tab: 3
+)");
+  std::string const text = r.error_text();
+  EXPECT_THAT(text, HasSubstr("t.yaml:2:51: providers.sms.callback_delays.sending: expected one "
+                              "of queued, sent, failed, delivered, undelivered; got \"sending\""));
+  EXPECT_THAT(text, HasSubstr("t.yaml:7:16: steps[0].expect.status.dlivered: expected one of "
+                              "queued, sent, delivered, failed, received, blocked; got "
+                              "\"dlivered\" (did you mean \"delivered\"?)"));
+  EXPECT_THAT(text, HasSubstr("t.yaml:8:16: steps[0].expect.blocked: expected a mapping of block "
+                              "reason to count; got a list"));
+  EXPECT_THAT(text, HasSubstr("t.yaml:9:24: steps[0].expect.last_contacted.0: expected an "
+                              "integer >= 1; got \"0\""));
+  EXPECT_THAT(text, HasSubstr("t.yaml:10:21: steps[0].expect.messages_tab: expected a mapping of "
+                              "candidate id to entries; got \"3\""));
+  EXPECT_EQ(r.errors.size(), 5u) << text;
+}
+
 // Item: time ---------------------------------------------------------------------
 
 TEST(LoaderChecks, AdvanceUntilMustBeAhead) {
