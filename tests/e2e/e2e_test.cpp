@@ -28,6 +28,7 @@ using domain::ContextKind;
 using domain::Status;
 using namespace std::chrono_literals;
 using ::testing::Contains;
+using ::testing::Each;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -95,6 +96,36 @@ domain::Message message(World& world, domain::MessageId id) {
   return found && *found ? **found : domain::Message{};
 }
 
+/// The messages `sent` created, in the order of its outcomes.
+std::vector<domain::Message> messages_of(World& world, dispatch::SendResult const& sent) {
+  std::vector<domain::Message> out;
+  for (auto const& outcome : sent.outcomes) {
+    out.push_back(message(world, outcome.message_id));
+  }
+  return out;
+}
+
+std::vector<Status> statuses(std::vector<domain::Message> const& messages) {
+  std::vector<Status> out;
+  for (auto const& m : messages) {
+    out.push_back(m.status);
+  }
+  return out;
+}
+
+domain::Candidate candidate(World& world, domain::CandidateId id) {
+  auto found = world.store().find_candidate(id);
+  EXPECT_TRUE(found.ok() && found->has_value()) << "candidate " << id;
+  return found && *found ? **found : domain::Candidate{};
+}
+
+/// The first page (up to 10 entries) of a candidate's Messages tab, newest first.
+std::vector<domain::Message> tab(World& world, domain::CandidateId id) {
+  auto page = world.store().messages_tab(id, "", 10);
+  EXPECT_TRUE(page.ok()) << "messages tab of candidate " << id;
+  return page ? page->items : std::vector<domain::Message>{};
+}
+
 std::vector<std::string> raws(domain::Message const& m) {
   std::vector<std::string> out;
   for (auto const& event : m.history) {
@@ -106,6 +137,15 @@ std::vector<std::string> raws(domain::Message const& m) {
 std::size_t count_raw(domain::Message const& m, std::string const& raw) {
   auto const all = raws(m);
   return static_cast<std::size_t>(std::count(all.begin(), all.end(), raw));
+}
+
+/// How many `raw` events the history of `messages` holds in all.
+std::size_t count_raw(std::vector<domain::Message> const& messages, std::string const& raw) {
+  std::size_t total = 0;
+  for (auto const& m : messages) {
+    total += count_raw(m, raw);
+  }
+  return total;
 }
 
 std::vector<domain::Message> outbound(World& world) {
@@ -345,13 +385,9 @@ TEST(EndToEnd, SmtpTemporaryFailuresAreRetriedThenSent) {
     auto const sent = send(*world, email_to(ids(2), "Dear {{FirstName}}"));
     ASSERT_OK(world->advance(10min));
 
-    std::size_t transient = 0;
-    for (auto const& outcome : sent.outcomes) {
-      auto const m = message(*world, outcome.message_id);
-      EXPECT_EQ(m.status, Status::kSent) << code << " message " << m.id;
-      transient += count_raw(m, "provider:transient");
-    }
-    EXPECT_EQ(transient, 3U) << code;
+    auto const messages = messages_of(*world, sent);
+    EXPECT_THAT(statuses(messages), Each(Status::kSent)) << code;
+    EXPECT_EQ(count_raw(messages, "provider:transient"), 3U) << code;
     EXPECT_EQ(world->smtp()->messages().size(), 2U) << code;
     EXPECT_EQ(world->smtp()->stats().temporary_failures, 3U) << code;
   }
@@ -421,13 +457,9 @@ TEST(EndToEnd, ServerOutageThenRecovery) {
   auto const sent = send(*world, sms_to(ids(3)));
   ASSERT_OK(world->advance(30min));
 
-  std::size_t transient = 0;
-  for (auto const& outcome : sent.outcomes) {
-    auto const m = message(*world, outcome.message_id);
-    EXPECT_EQ(m.status, Status::kDelivered) << m.id;
-    transient += count_raw(m, "provider:transient");
-  }
-  EXPECT_EQ(transient, 5U);
+  auto const messages = messages_of(*world, sent);
+  EXPECT_THAT(statuses(messages), Each(Status::kDelivered));
+  EXPECT_EQ(count_raw(messages, "provider:transient"), 5U);
   EXPECT_EQ(world->twilio()->messages().size(), 3U);
 }
 
@@ -439,13 +471,9 @@ TEST(EndToEnd, ConnectionResetsAreRetried) {
   auto const sent = send(*world, sms_to(ids(2)));
   ASSERT_OK(world->advance(10min));
 
-  std::size_t transient = 0;
-  for (auto const& outcome : sent.outcomes) {
-    auto const m = message(*world, outcome.message_id);
-    EXPECT_EQ(m.status, Status::kDelivered) << m.id;
-    transient += count_raw(m, "provider:transient");
-  }
-  EXPECT_EQ(transient, 2U);
+  auto const messages = messages_of(*world, sent);
+  EXPECT_THAT(statuses(messages), Each(Status::kDelivered));
+  EXPECT_EQ(count_raw(messages, "provider:transient"), 2U);
   EXPECT_EQ(world->twilio()->messages().size(), 2U);
 }
 
@@ -478,13 +506,9 @@ TEST(EndToEnd, SyniverseServerErrorsThenRecovery) {
   auto const sent = send(*world, sms_to(ids(3)));
   ASSERT_OK(world->advance(30min));
 
-  std::size_t transient = 0;
-  for (auto const& outcome : sent.outcomes) {
-    auto const m = message(*world, outcome.message_id);
-    EXPECT_EQ(m.status, Status::kDelivered) << m.id;
-    transient += count_raw(m, "provider:transient");
-  }
-  EXPECT_EQ(transient, 5U);
+  auto const messages = messages_of(*world, sent);
+  EXPECT_THAT(statuses(messages), Each(Status::kDelivered));
+  EXPECT_EQ(count_raw(messages, "provider:transient"), 5U);
   EXPECT_EQ(world->syniverse()->messages().size(), 3U);
 }
 
@@ -789,9 +813,7 @@ TEST(EndToEnd, StopBlocksLaterSendsAndTheProviderRefusesWith21610) {
 
   ASSERT_OK(world->inbound(phone, " stop "));
   ASSERT_OK(world->settle());
-  auto candidate = world->store().find_candidate(1);
-  ASSERT_TRUE(candidate.ok() && candidate->has_value());
-  EXPECT_TRUE((*candidate)->sms_opt_out);
+  EXPECT_TRUE(candidate(*world, 1).sms_opt_out);
 
   auto const blocked = send(*world, sms_to({1}));
   EXPECT_EQ(blocked.outcomes[0].reason, domain::BlockReason::kOptedOut);
@@ -833,9 +855,7 @@ TEST(EndToEnd, SyniverseStopBlocksLaterSendsAndTheProviderFailsThemWith1005) {
 
   ASSERT_OK(world->inbound(phone, "Stop"));
   ASSERT_OK(world->settle());
-  auto candidate = world->store().find_candidate(1);
-  ASSERT_TRUE(candidate.ok() && candidate->has_value());
-  EXPECT_TRUE((*candidate)->sms_opt_out);
+  EXPECT_TRUE(candidate(*world, 1).sms_opt_out);
   EXPECT_TRUE(world->syniverse()->opted_out(phone));
 
   auto const blocked = send(*world, sms_to({1}));
@@ -873,11 +893,10 @@ TEST(EndToEnd, SyniverseStartOptsBackIn) {
   EXPECT_EQ(message(*world, sent.outcomes[0].message_id).status, Status::kDelivered);
   EXPECT_EQ(world->messenger().stats().opt_outs, 1);
   EXPECT_EQ(world->messenger().stats().opt_ins, 1);
-  auto tab = world->store().messages_tab(1, "", 10);
-  ASSERT_TRUE(tab.ok());
-  ASSERT_EQ(tab->items.size(), 3U);
-  EXPECT_EQ(tab->items[1].status, Status::kReceived);
-  EXPECT_EQ(tab->items[1].body, " start ");
+  auto const entries = tab(*world, 1);
+  ASSERT_EQ(entries.size(), 3U);
+  EXPECT_EQ(entries[1].status, Status::kReceived);
+  EXPECT_EQ(entries[1].body, " start ");
 }
 
 TEST(EndToEnd, InboundReachesEveryCandidateOfASharedNumberAndUnmatchedIsKept) {
@@ -891,15 +910,12 @@ TEST(EndToEnd, InboundReachesEveryCandidateOfASharedNumberAndUnmatchedIsKept) {
   ASSERT_OK(world->settle());
 
   for (domain::CandidateId id : {1, 2}) {
-    auto tab = world->store().messages_tab(id, "", 10);
-    ASSERT_TRUE(tab.ok());
-    ASSERT_EQ(tab->items.size(), 1U) << "candidate " << id;
-    EXPECT_EQ(tab->items[0].status, Status::kReceived);
-    EXPECT_EQ(tab->items[0].body, "Is the job still open?");
+    auto const entries = tab(*world, id);
+    ASSERT_EQ(entries.size(), 1U) << "candidate " << id;
+    EXPECT_EQ(entries[0].status, Status::kReceived);
+    EXPECT_EQ(entries[0].body, "Is the job still open?");
   }
-  auto third = world->store().messages_tab(3, "", 10);
-  ASSERT_TRUE(third.ok());
-  EXPECT_TRUE(third->items.empty());
+  EXPECT_TRUE(tab(*world, 3).empty());
 
   auto all = world->store().all_messages();
   ASSERT_TRUE(all.ok());
@@ -979,14 +995,10 @@ TEST(EndToEnd, LastContactedMovesForProfileSendsOnly) {
   send(*world, sms_to({2}, ContextKind::kRequisition));
   ASSERT_OK(world->advance(10s));
 
-  auto profile = world->store().find_candidate(1);
-  ASSERT_TRUE(profile.ok() && profile->has_value());
-  ASSERT_TRUE((*profile)->last_contacted.has_value());
-  EXPECT_EQ(*(*profile)->last_contacted, start);
-
-  auto requisition = world->store().find_candidate(2);
-  ASSERT_TRUE(requisition.ok() && requisition->has_value());
-  EXPECT_FALSE((*requisition)->last_contacted.has_value());
+  auto const profile = candidate(*world, 1);
+  ASSERT_TRUE(profile.last_contacted.has_value());
+  EXPECT_EQ(*profile.last_contacted, start);
+  EXPECT_FALSE(candidate(*world, 2).last_contacted.has_value());
 }
 
 }  // namespace
