@@ -107,16 +107,11 @@ int latest_schema_version() {
 }
 
 Result<int> read_schema_version(Database& db) {
-  auto statement = Statement::prepare(db, "PRAGMA user_version");
-  if (!statement) {
-    return std::move(statement).error();
+  auto version = db.query_int64("PRAGMA user_version");
+  if (!version) {
+    return std::move(version).error();
   }
-  auto use = statement->use();
-  auto row = use.step();
-  if (!row) {
-    return std::move(row).error();
-  }
-  return *row ? static_cast<int>(use.int64(0)) : 0;
+  return static_cast<int>(version->value_or(0));
 }
 
 Status migrate(Database& db) {

@@ -38,6 +38,24 @@ void check_bind(int rc) {
   CANDOR_CHECK(rc == SQLITE_OK, "parameter indices match the statement");
 }
 
+/// `read` of the first row of `sql`; nullopt when there is none.
+template <class T, class Read>
+Result<std::optional<T>> first_row(Database& db, std::string_view sql, Read const& read) {
+  auto statement = Statement::prepare(db, sql);
+  if (!statement) {
+    return std::move(statement).error();
+  }
+  auto use = statement->use();
+  auto row = use.step();
+  if (!row) {
+    return std::move(row).error();
+  }
+  if (!*row) {
+    return std::optional<T>();
+  }
+  return std::optional<T>(read(use));
+}
+
 }  // namespace
 
 // Database ------------------------------------------------------------------
@@ -119,6 +137,15 @@ Status Database::exec(std::string_view sql) {
   std::string const why = message != nullptr ? message : sqlite3_errstr(rc);
   sqlite3_free(message);
   return make_error(errc_of(rc), fmt::format("store '{}': {}: {}", path_, text.substr(0, 60), why));
+}
+
+Result<std::optional<std::string>> Database::query_text(std::string_view sql) {
+  return first_row<std::string>(*this, sql, [](Statement::Use const& row) { return row.text(0); });
+}
+
+Result<std::optional<std::int64_t>> Database::query_int64(std::string_view sql) {
+  return first_row<std::int64_t>(*this, sql,
+                                 [](Statement::Use const& row) { return row.int64(0); });
 }
 
 Error Database::error(int code, std::string_view what) const {

@@ -32,6 +32,12 @@ class Database {
   /// Runs one or more statements that take no parameters (pragmas, DDL).
   Status exec(std::string_view sql);
 
+  /// The first column of the first row of `sql`, a statement without parameters
+  /// such as a pragma, as text or as an integer; nullopt when it gives no row.
+  /// Rows after the first are not read.
+  Result<std::optional<std::string>> query_text(std::string_view sql);
+  Result<std::optional<std::int64_t>> query_int64(std::string_view sql);
+
   /// The statements that start and end a transaction.
   enum class Control : std::uint8_t { kBeginWrite, kBeginRead, kCommit, kRollback };
   /// Runs one of them, compiled once per connection: a store opens a transaction

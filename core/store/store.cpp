@@ -246,16 +246,11 @@ Result<std::pair<std::int64_t, MessageId>> decode_cursor(std::string_view cursor
 /// than failing, e.g. on a file system without shared memory: a store that
 /// silently kept a rollback journal would write far slower and lock readers out.
 Status use_wal(Database& db, std::string const& path) {
-  auto statement = Statement::prepare(db, "PRAGMA journal_mode = WAL");
-  if (!statement) {
-    return std::move(statement).error();
+  auto answer = db.query_text("PRAGMA journal_mode = WAL");
+  if (!answer) {
+    return std::move(answer).error();
   }
-  auto use = statement->use();
-  auto row = use.step();
-  if (!row) {
-    return std::move(row).error();
-  }
-  auto const mode = *row ? use.text(0) : std::string();
+  auto const mode = answer->value_or("");
   if (mode != "wal" && !(path == ":memory:" && mode == "memory")) {
     return make_error(
         Errc::kUnavailable,
