@@ -133,8 +133,8 @@ void write_header(std::ostream& out, RunReport const& run, ConsoleOptions const&
                           run.seed ? fmt::format("seed {} for all", *run.seed)
                                    : std::string("each scenario's own seed"));
   if (options.show_timing) {
-    line +=
-        fmt::format(" · started {} · {}", printable(run.started_at), format_duration(run.wall_ms));
+    auto const started = printable(run.started_at);
+    line += fmt::format(" · started {} · {}", started, format_duration(run.wall_ms));
   }
   out << painter.paint(kBold, line) << "\n\n";
 }

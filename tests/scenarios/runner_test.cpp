@@ -27,7 +27,9 @@ policy: {allowed_countries: [US], candidate_daily_limit: 2}
 providers:
   sms:
     kind: twilio
-    outcomes: [{result: delivered, weight: 3}, {result: undelivered, weight: 1, error_code: "30003"}]
+    outcomes:
+      - {result: delivered, weight: 3}
+      - {result: undelivered, weight: 1, error_code: "30003"}
     faults:
       duplicate_callbacks: 0.3
       reorder_callbacks: 0.3
@@ -36,7 +38,11 @@ providers:
 candidates:
   generate: {count: 25, countries: {US: 3, GB: 1}, opted_out: 0.1}
 steps:
-  - send_message: {channel: sms, context: {kind: requisition, id: R-1}, body: "Hi {{FirstName}}", candidates: all}
+  - send_message:
+      channel: sms
+      context: {kind: requisition, id: R-1}
+      body: "Hi {{FirstName}}"
+      candidates: all
   - advance: 2h
   - expect: {nothing_lost: true, status: {queued: 0}}
 )";
