@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -1000,33 +1001,28 @@ class ScenarioReader {
                           return std::isdigit(static_cast<unsigned char>(c)) != 0;
                         });
     int const value = digits ? std::stoi(code) : 0;
+    // The range a provider's codes fall in, and how the message names one.
+    int min = 1;
+    int max = std::numeric_limits<int>::max();
+    std::string_view expected;
     switch (kind) {
       case domain::ProviderKind::kTwilio:
-        if (!digits || value < 1) {
-          r_.error(node, path,
-                   fmt::format("expected a Twilio error code, a number such as 30003; got {}",
-                               quote(code)));
-          return false;
-        }
-        return true;
+        expected = "a Twilio error code, a number such as 30003";
+        break;
       case domain::ProviderKind::kSyniverse:
-        if (!digits || value < 1) {
-          r_.error(node, path,
-                   fmt::format("expected a Syniverse reason code, a number such as 1009; got {}",
-                               quote(code)));
-          return false;
-        }
-        return true;
+        expected = "a Syniverse reason code, a number such as 1009";
+        break;
       default:
-        if (!digits || value < 500 || value > 599) {
-          r_.error(node, path,
-                   fmt::format("expected a permanent SMTP reply code from 500 to 599 such as 550; "
-                               "got {}",
-                               quote(code)));
-          return false;
-        }
-        return true;
+        min = 500;
+        max = 599;
+        expected = "a permanent SMTP reply code from 500 to 599 such as 550";
+        break;
     }
+    if (!digits || value < min || value > max) {
+      r_.error(node, path, fmt::format("expected {}; got {}", expected, quote(code)));
+      return false;
+    }
+    return true;
   }
 
   void read_callback_delays(YAML::Node const& node, std::string const& path, ProviderSpec& spec) {

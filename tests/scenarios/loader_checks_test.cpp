@@ -128,6 +128,13 @@ steps: []
   EXPECT_THAT(r.error_text(),
               HasSubstr("providers.email.outcomes[0].error_code: expected a permanent SMTP reply "
                         "code from 500 to 599"));
+
+  LoadResult syniverse = load(
+      "name: x\nproviders: {sms: {kind: syniverse, outcomes: [{result: failed, error_code: "
+      "\"0\"}]}}\nsteps: []\n");
+  EXPECT_THAT(syniverse.error_text(),
+              HasSubstr("providers.sms.outcomes[0].error_code: expected a Syniverse reason code, a "
+                        "number such as 1009; got \"0\""));
 }
 
 TEST(LoaderChecks, SyniverseCodesNeedEqualWeightsAcrossFailedOutcomes) {
