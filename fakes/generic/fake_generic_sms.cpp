@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/log.hpp"
+#include "fakes/http/admin_json.hpp"
 #include "fakes/http/codec.hpp"
 #include "fakes/http/json_text.hpp"
 
@@ -142,39 +143,39 @@ http::Response FakeGenericSms::Impl::admin(http::Request const& request) {
     return error(404, "unknown admin resource " + path);
   }
 
-  auto const body = json::parse(request.body.empty() ? "{}" : request.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
-    return error(400, "body must be a JSON object");
-  }
-  auto const number = [&body](char const* field, std::int64_t fallback) {
-    return body.contains(field) && body[field].is_number_integer() ? body[field].get<std::int64_t>()
-                                                                   : fallback;
-  };
-  if (path == "/__admin/faults") {
-    auto const kind = body.value("kind", std::string());
-    auto const count = number("count", 1);
-    http::Fault fault;
-    if (kind == "status") {
-      fault = http::Fault::with_status(static_cast<int>(number("status", 500)),
-                                       body.value("body", std::string()));
-    } else if (kind == "drop") {
-      fault = http::Fault::drop();
-    } else if (kind == "reset") {
-      fault = http::Fault::reset();
-    } else if (kind == "delay") {
-      fault = http::Fault::delayed(std::chrono::milliseconds(number("delay_ms", 0)));
-    } else {
-      return error(400, "kind must be status, drop, reset or delay");
+  // Every field is checked; a wrong type or range is refused, never replaced by a
+  // default that would script something else than was asked.
+  try {
+    auto const body = http::admin_body(request);
+    constexpr std::int64_t kMaxCount = 1'000'000;
+    constexpr std::int64_t kHourMs = 3'600'000;
+    if (path == "/__admin/faults") {
+      auto const kind = http::text_field(body, "kind");
+      auto const count = http::integer_field(body, "count", 1, 1, kMaxCount);
+      http::Fault fault;
+      if (kind == "status") {
+        fault = http::Fault::with_status(
+            static_cast<int>(http::integer_field(body, "status", 500, 400, 599)),
+            http::text_field(body, "body"));
+      } else if (kind == "drop") {
+        fault = http::Fault::drop();
+      } else if (kind == "reset") {
+        fault = http::Fault::reset();
+      } else if (kind == "delay") {
+        fault = http::Fault::delayed(
+            std::chrono::milliseconds(http::integer_field(body, "delay_ms", 0, 0, kHourMs)));
+      } else {
+        throw http::AdminError("kind: must be status, drop, reset or delay");
+      }
+      server.fail_next(static_cast<std::size_t>(count), std::move(fault));
+      return http::Response::json(200, "{}");
     }
-    if (count < 0) {
-      return error(400, "count must not be negative");
+    if (path == "/__admin/latency") {
+      server.set_latency(std::chrono::milliseconds(http::integer_field(body, "ms", 0, 0, kHourMs)));
+      return http::Response::json(200, "{}");
     }
-    server.fail_next(static_cast<std::size_t>(count), std::move(fault));
-    return http::Response::json(200, "{}");
-  }
-  if (path == "/__admin/latency") {
-    server.set_latency(std::chrono::milliseconds(number("ms", 0)));
-    return http::Response::json(200, "{}");
+  } catch (http::AdminError const& refused) {
+    return http::admin_error(refused.what());
   }
   if (path == "/__admin/reset") {
     server.clear_faults();

@@ -3,6 +3,7 @@
 #include <future>
 #include <thread>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -145,6 +146,27 @@ TEST(FakeGenericSms, FaultsFromCppAndAdminApi) {
   EXPECT_EQ(messages.size(), 1u);
   EXPECT_EQ(f.call("POST", "/__admin/faults", R"({"kind":"nope"})").status, 400);
   EXPECT_EQ(f.call("POST", "/__admin/reset", "").status, 200);
+}
+
+TEST(FakeGenericSms, AdminRefusesFieldsOfTheWrongTypeOrRange) {
+  Fixture f;
+  auto refused = [&f](char const* path, char const* body) {
+    auto const answer = f.call("POST", path, body);
+    EXPECT_EQ(answer.status, 400) << body;
+    return json::parse(answer.body, nullptr, false).value("error", std::string());
+  };
+
+  EXPECT_THAT(refused("/__admin/faults", R"({"kind":7})"), ::testing::StartsWith("kind:"));
+  EXPECT_THAT(refused("/__admin/faults", R"({"kind":"status","status":"503"})"),
+              ::testing::StartsWith("status:"));
+  EXPECT_THAT(refused("/__admin/faults", R"({"kind":"status","status":200})"),
+              ::testing::StartsWith("status:"));
+  EXPECT_THAT(refused("/__admin/faults", R"({"kind":"drop","count":100000000000})"),
+              ::testing::StartsWith("count:"));
+  EXPECT_THAT(refused("/__admin/latency", R"({"ms":-5})"), ::testing::StartsWith("ms:"));
+  EXPECT_THAT(refused("/__admin/latency", "[1]"), ::testing::StartsWith("body:"));
+  // Nothing was scripted: the next send goes through.
+  EXPECT_EQ(f.call("POST", "/sms/send", R"({"to":"+15551230001","body":"Hi"})").status, 200);
 }
 
 TEST(FakeGenericSms, LatencyWaitsOnTheClock) {
