@@ -25,6 +25,7 @@
 #include "fakes/http/codec.hpp"
 #include "fakes/http/server.hpp"
 #include "scenarios/cli/fake_command.hpp"
+#include "tests/support/scratch_dir.hpp"
 
 namespace candor::scenarios::cli {
 namespace {
@@ -55,11 +56,15 @@ Outcome run_candor(std::string const& args) {
   return outcome;
 }
 
+/// This test process's own folder for scenario files and reports.
+std::filesystem::path const& scratch() {
+  static testing_support::ScratchDir const dir("candor-cli-test-");
+  return dir.path();
+}
+
 std::filesystem::path write_file(std::string const& name, std::string const& text) {
-  auto const dir = std::filesystem::temp_directory_path() / "candor_cli_test";
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir / name) << text;
-  return dir / name;
+  std::ofstream(scratch() / name) << text;
+  return scratch() / name;
 }
 
 constexpr char const* kPassing = R"(name: passing
@@ -189,7 +194,7 @@ TEST(Cli, ValidatesFoldersAndPrintsHelpAndVersion) {
 
 TEST(Cli, WritesFileReportsIntoOut) {
   auto const file = write_file("passing.yaml", kPassing);
-  auto const out_dir = std::filesystem::temp_directory_path() / "candor_cli_test" / "out";
+  auto const out_dir = scratch() / "out";
   std::filesystem::remove_all(out_dir);
   Outcome const out = run_candor("run --quiet --out " + out_dir.string() + " " + file.string());
   EXPECT_EQ(out.exit_code, kExitOk) << out.output;

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "scenarios/loader.hpp"
+#include "tests/support/scratch_dir.hpp"
 
 namespace candor::scenarios {
 namespace {
@@ -360,10 +361,7 @@ TEST(LoaderChecks, InboundNumbersAreE164) {
 
 class LoaderCsv : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / "candor_loader_checks_csv";
-    std::filesystem::create_directories(dir_);
-  }
+  void SetUp() override { dir_ = scratch_.path(); }
   void write(std::string const& name, std::string const& text) {
     std::ofstream(dir_ / name, std::ios::binary) << text;
   }
@@ -372,6 +370,7 @@ class LoaderCsv : public ::testing::Test {
   }
   std::string at(std::string const& name) const { return (dir_ / name).string(); }
 
+  testing_support::ScratchDir scratch_{"candor-loader-csv-"};
   std::filesystem::path dir_;
 };
 

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "scenarios/time_text.hpp"
+#include "tests/support/scratch_dir.hpp"
 
 namespace candor::scenarios {
 namespace {
@@ -230,8 +231,8 @@ steps: []
 }
 
 TEST(LoadScenario, ReadsCsvFilesRelativeToTheScenario) {
-  auto dir = std::filesystem::temp_directory_path() / "candor_loader_csv";
-  std::filesystem::create_directories(dir);
+  testing_support::ScratchDir const scratch("candor-loader-csv-");
+  auto const& dir = scratch.path();
   {
     std::ofstream(dir / "blocked.csv") << "number\n\"+18005550100\"\n\n+18005550101\n";
     std::ofstream(dir / "bad.csv") << "+18005550100\nnot a number!\n";
